@@ -1,0 +1,37 @@
+# soracom_exporter — build, lint and test.
+GO       ?= go
+BINARY   ?= soracom_exporter
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w \
+	-X github.com/prometheus/common/version.Version=$(VERSION) \
+	-X github.com/prometheus/common/version.Revision=$(REVISION) \
+	-X github.com/prometheus/common/version.Branch=$(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+
+.PHONY: all build test unit lint demo bench clean
+
+all: lint build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/soracom_exporter
+
+# The one command that runs every check and test (it installs what it needs).
+test:
+	./scripts/test.sh
+
+# Unit and integration tests only, without the end-to-end tests.
+unit:
+	$(GO) test -race -count=1 ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+demo:
+	$(GO) run ./cmd/soracom_exporter --demo
+
+bench:
+	./scripts/bench.sh
+
+clean:
+	rm -f $(BINARY)

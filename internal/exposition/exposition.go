@@ -1,0 +1,185 @@
+// Package exposition renders metrics in the Prometheus text format (0.0.4)
+// ahead of time. The exporter renders a source's metrics once, when a poll
+// produces new data, so that a scrape of 100,000 SIMs only copies bytes that
+// already exist (the kube-state-metrics way), instead of building and
+// sorting 100,000 metric objects per scrape as a client_golang collector would.
+//
+// Every rendered piece is kept twice: as plain text and as a raw DEFLATE
+// fragment ending on a byte boundary (a sync flush). Fragments placed one
+// after another form one valid DEFLATE stream, so a gzip response is a header,
+// the fragments, a final empty block and a trailer whose CRC is combined from
+// the fragments' CRCs: nothing is compressed or even read at scrape time.
+package exposition
+
+import (
+	"bytes"
+	"compress/flate"
+	"hash/crc32"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Type is a metric type as written on the # TYPE line.
+type Type string
+
+const (
+	Gauge   Type = "gauge"
+	Counter Type = "counter"
+)
+
+// Family describes one metric family. Families are declared once, as
+// package-level values, and shared by every snapshot that carries samples of
+// them.
+type Family struct {
+	Name string
+	Help string
+	Type Type
+	// Labels are the label names of every sample, in order.
+	Labels []string
+
+	header Fragment
+}
+
+// NewFamily declares a family and renders its HELP and TYPE lines.
+func NewFamily(name, help string, typ Type, labels ...string) *Family {
+	f := &Family{Name: name, Help: help, Type: typ, Labels: labels}
+	var b []byte
+	b = append(b, "# HELP "...)
+	b = append(b, name...)
+	b = append(b, ' ')
+	b = appendEscapedHelp(b, help)
+	b = append(b, "\n# TYPE "...)
+	b = append(b, name...)
+	b = append(b, ' ')
+	b = append(b, typ...)
+	b = append(b, '\n')
+	f.header = NewFragment(b)
+	return f
+}
+
+// Header returns the pre-rendered HELP and TYPE lines.
+func (f *Family) Header() *Fragment { return &f.header }
+
+// Fragment is a piece of exposition text, also kept as sync-flushed raw
+// DEFLATE data, with the CRC-32 (IEEE) of the text.
+type Fragment struct {
+	Plain   []byte
+	Deflate []byte
+	CRC     uint32
+}
+
+// NewFragment compresses plain. The caller must not change plain afterwards.
+func NewFragment(plain []byte) Fragment {
+	var buf bytes.Buffer
+	buf.Grow(len(plain)/6 + 64)
+	// BestSpeed: rendering happens on every poll, and the text is highly
+	// repetitive, so it still compresses well.
+	zw, _ := flate.NewWriter(&buf, flate.BestSpeed)
+	_, _ = zw.Write(plain)
+	_ = zw.Flush() // sync flush: ends on a byte boundary, no final block
+	return Fragment{Plain: plain, Deflate: bytes.Clone(buf.Bytes()), CRC: crc32.ChecksumIEEE(plain)}
+}
+
+// Builder collects samples per family for one snapshot.
+type Builder struct {
+	order []*Family
+	bufs  map[*Family][]byte
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder { return &Builder{bufs: map[*Family][]byte{}} }
+
+// Add appends one sample of f. values are the label values, in the order of
+// f.Labels; any UTF-8 string is allowed and escaped as the format requires.
+func (b *Builder) Add(f *Family, value float64, values ...string) {
+	if len(values) != len(f.Labels) {
+		panic("exposition: " + f.Name + ": wrong number of label values")
+	}
+	buf, ok := b.bufs[f]
+	if !ok {
+		b.order = append(b.order, f)
+	}
+	buf = append(buf, f.Name...)
+	if len(values) > 0 {
+		buf = append(buf, '{')
+		for i, name := range f.Labels {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, name...)
+			buf = append(buf, `="`...)
+			buf = AppendEscapedLabelValue(buf, values[i])
+			buf = append(buf, '"')
+		}
+		buf = append(buf, '}')
+	}
+	buf = append(buf, ' ')
+	buf = AppendValue(buf, value)
+	buf = append(buf, '\n')
+	b.bufs[f] = buf
+}
+
+// Has reports whether any sample of f was added.
+func (b *Builder) Has(f *Family) bool { _, ok := b.bufs[f]; return ok }
+
+// Build renders and compresses each family's samples.
+func (b *Builder) Build() map[*Family]*Fragment {
+	out := make(map[*Family]*Fragment, len(b.order))
+	for _, f := range b.order {
+		fr := NewFragment(b.bufs[f])
+		out[f] = &fr
+	}
+	return out
+}
+
+// AppendValue writes a sample value as the text format expects.
+func AppendValue(b []byte, v float64) []byte {
+	switch {
+	case math.IsInf(v, 1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	case v == math.Trunc(v) && math.Abs(v) < 1e15:
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// AppendEscapedLabelValue escapes backslash, double quote and line feed, and
+// replaces invalid UTF-8, which Prometheus would reject for the whole scrape.
+func AppendEscapedLabelValue(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, `\\`...)
+		case '"':
+			b = append(b, `\"`...)
+		case '\n':
+			b = append(b, `\n`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+func appendEscapedHelp(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b = append(b, `\\`...)
+		case '\n':
+			b = append(b, `\n`...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}

@@ -1,0 +1,49 @@
+// Package source holds the exporter's sources: each polls one part of the
+// SORACOM API for one target and renders what it learned into a snapshot.
+package source
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
+)
+
+// Filter selects the SIMs to export. A SIM is kept when it matches every
+// non-empty criterion.
+type Filter struct {
+	Statuses []string
+	GroupIDs []string
+	// Tags maps a tag name to the exact value it must have.
+	Tags   map[string]string
+	SIMIDs []string
+}
+
+// Match reports whether sim passes the filter.
+func (f *Filter) Match(sim *soracom.Sim) bool {
+	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, sim.Status) {
+		return false
+	}
+	if len(f.GroupIDs) > 0 && !slices.Contains(f.GroupIDs, sim.GroupID) {
+		return false
+	}
+	if len(f.SIMIDs) > 0 && !slices.Contains(f.SIMIDs, sim.SimID) {
+		return false
+	}
+	for k, v := range f.Tags {
+		if got, ok := sim.Tags[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+var invalidLabelChars = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// TagLabelName is the label a SIM tag is copied to on soracom_sim_info:
+// "tag_" and the tag name with every character outside [a-zA-Z0-9_] replaced
+// by "_".
+func TagLabelName(tag string) string {
+	return "tag_" + invalidLabelChars.ReplaceAllString(strings.TrimSpace(tag), "_")
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every check and test of soracom_exporter on a fresh machine:
+#   1. installs the real Prometheus tools the end-to-end tests use (Debian packages),
+#   2. gofmt and go vet,
+#   3. every Go test with the race detector, end-to-end tests included.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: missing ${need[*]}: install the Debian packages prometheus, prometheus-node-exporter and prometheus-alertmanager" >&2
+    exit 1
+  fi
+  echo "--- installing ${need[*]} (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages from trying to start their services here.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter prometheus-alertmanager >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+echo "--- gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "--- go vet"
+go vet ./...
+
+echo "--- go test -race (unit, integration and end-to-end)"
+# SORACOM_E2E=1 makes the end-to-end tests fail, not skip, when a tool is missing.
+export SORACOM_E2E=1
+go test -race -count=1 -timeout 15m ./... 2>&1 | tee .test-output.log
