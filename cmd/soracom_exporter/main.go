@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,7 +22,7 @@ func main() {
 
 // run is main without the process: tests call it with their own arguments,
 // environment and output.
-func run(ctx context.Context, args []string, stdout, stderr *os.File, lookupEnv func(string) (string, bool)) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
 	if len(args) > 0 && args[0] == "fake-api" {
 		return runFakeAPI(ctx, args[1:], stdout, stderr)
 	}

@@ -181,8 +181,8 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	st := &j.status
 	st.LastAttempt, st.LastDuration = start, dur
 	st.Polls++
-	if id := j.Target.Client.OperatorID(); id != "" {
-		st.OperatorID = id
+	if j.Target.Client != nil && j.Target.Client.OperatorID() != "" {
+		st.OperatorID = j.Target.Client.OperatorID()
 	}
 	if err != nil {
 		st.Succeeded = false

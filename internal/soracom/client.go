@@ -115,7 +115,7 @@ func New(opts Options) (*Client, error) {
 	setDefault(&opts.RetryMaxDelay, 10*time.Second)
 	setDefault(&opts.Max429Waits, 3)
 	setDefault(&opts.TokenTimeout, 24*time.Hour)
-	opts.TokenTimeout = min(max(opts.TokenTimeout, time.Minute), 48*time.Hour)
+	opts.TokenTimeout = min(max(opts.TokenTimeout, time.Second), 48*time.Hour)
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}

@@ -1,0 +1,215 @@
+package output
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
+	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/store"
+)
+
+var famOnline = exposition.NewFamily("soracom_sim_session_online", "Online.", exposition.Gauge, "sim_id", "imsi", "name")
+
+func testExposition(t *testing.T, sims int) *Exposition {
+	t.Helper()
+	st := store.New()
+	b := exposition.NewBuilder()
+	for i := range sims {
+		b.Add(famOnline, float64(i%2), "sim"+strings.Repeat("0", i%5), "4401", "name \"q\"\n")
+	}
+	st.Put(&store.Snapshot{Key: store.Key{Account: "a", Coverage: "jp", Source: "sessions"}, Produced: time.Now(), Families: b.Build()})
+	self := prometheus.NewRegistry()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "soracom_exporter_test", Help: "Self."})
+	g.Set(7)
+	self.MustRegister(g)
+	runtime := prometheus.NewRegistry()
+	runtime.MustRegister(collectors.NewGoCollector())
+	return &Exposition{Store: st, Self: self, Runtime: runtime}
+}
+
+func parse(t *testing.T, r io.Reader) map[string]int {
+	t.Helper()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	out := map[string]int{}
+	for n, mf := range mfs {
+		out[n] = len(mf.Metric)
+	}
+	return out
+}
+
+func TestMetricsHandlerPlainAndGzipAgree(t *testing.T) {
+	exp := testExposition(t, 500)
+	srv := httptest.NewServer(exp.MetricsHandler())
+	defer srv.Close()
+
+	// Plain.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Fatalf("content type %q", ct)
+	}
+	counts := parse(t, bytes.NewReader(plain))
+	if counts["soracom_sim_session_online"] != 500 || counts["soracom_exporter_test"] != 1 || counts["go_goroutines"] != 1 {
+		t.Fatalf("plain families: %v", counts)
+	}
+
+	// Gzip, read as ONE member (as strict clients do).
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err = http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatal("gzip not used")
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr.Multistream(false)
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("gzip body invalid: %v", err)
+	}
+	// go_* values differ between the two scrapes; compare the data part.
+	cut := func(b []byte) string { s, _, _ := strings.Cut(string(b), "# HELP go_"); return s }
+	if cut(unzipped) != cut(plain) {
+		t.Fatal("gzip and plain responses differ")
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{"gzip": true, "deflate, gzip;q=1.0, *;q=0.5": true, "identity": false, "": false, "gzip;q=0": false, "GZIP": true} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Encoding", h)
+		if got := acceptsGzip(r); got != want {
+			t.Errorf("%q: got %v", h, got)
+		}
+	}
+}
+
+func TestTextfileHasOnlySoracomMetrics(t *testing.T) {
+	exp := testExposition(t, 3)
+	path := filepath.Join(t.TempDir(), "soracom.prom")
+	tf, err := NewTextfile(path, exp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tf.Write(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for name := range parse(t, f) {
+		if !strings.HasPrefix(name, "soracom_") {
+			t.Errorf("textfile carries %s", name)
+		}
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v: node_exporter must be able to read it", fi.Mode())
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestTextfileReaderNeverSeesPartialFile(t *testing.T) {
+	exp := testExposition(t, 20000) // a file of about a megabyte
+	path := filepath.Join(t.TempDir(), "soracom.prom")
+	tf, _ := NewTextfile(path, exp, nil)
+	if err := tf.Write(); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(path)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var reads, bad atomic.Int64
+	for range 2 {
+		wg.Go(func() {
+			for !stop.Load() {
+				got, err := os.ReadFile(path)
+				reads.Add(1)
+				if err != nil || !bytes.Equal(got, want) {
+					bad.Add(1)
+				}
+			}
+		})
+	}
+	for range 30 {
+		if err := tf.Write(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if bad.Load() > 0 {
+		t.Fatalf("%d of %d reads saw a missing or partial file", bad.Load(), reads.Load())
+	}
+}
+
+func TestNewTextfileRejectsBadPaths(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := NewTextfile(filepath.Join(dir, "soracom.txt"), nil, nil); err == nil || !strings.Contains(err.Error(), ".prom") {
+		t.Fatalf("non-.prom path: %v", err)
+	}
+	if _, err := NewTextfile(filepath.Join(dir, "missing", "soracom.prom"), nil, nil); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("missing dir: %v", err)
+	}
+}
+
+func TestLandingPageShowsSourceStatus(t *testing.T) {
+	statuses := []scheduler.Status{
+		{Key: store.Key{Account: "prod", Coverage: "jp", Source: "sessions"}, OperatorID: "OP001", Succeeded: true, LastSuccess: time.Now(), LastAttempt: time.Now(), Items: 4242},
+		{Key: store.Key{Account: "prod", Coverage: "g", Source: "sessions"}, LastAttempt: time.Now(), LastError: "soracom: GET /sims: HTTP 503 <script>"},
+	}
+	h, err := LandingPage(web.LandingConfig{Name: "soracom_exporter", Description: "SORACOM SIMs", Version: "test",
+		Links: []web.LandingLinks{{Address: "/metrics", Text: "Metrics"}}}, func() []scheduler.Status { return statuses })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	body := rec.Body.String()
+	for _, want := range []string{"soracom_exporter", "/metrics", "4242", "OP001", "never", "HTTP 503 &lt;script&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("landing page lacks %q", want)
+		}
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("/nope: %d", rec.Code)
+	}
+}

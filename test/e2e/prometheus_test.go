@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// exporterArgs points the exporter at the fake API on both coverages.
+func exporterArgs(f *fakeAPI) []string {
+	args := []string{"--soracom.auth-key-id", f.AuthKeyID, "--source.sessions.interval", "10s", "--log.level", "debug"}
+	for _, cov := range []string{"jp", "g"} {
+		args = append(args, "--soracom.coverage", cov, "--soracom.endpoint", cov+"="+f.Endpoints[cov])
+	}
+	return args
+}
+
+func exporterEnv(f *fakeAPI) []string {
+	return append(os.Environ(), "SORACOM_AUTH_KEY="+f.AuthKey)
+}
+
+// TestPrometheusScrapesHTTPAndTextfile is the end-to-end path of both
+// outputs: the exporter over HTTP, the exporter writing a textfile read by
+// node_exporter, and Prometheus scraping both.
+func TestPrometheusScrapesHTTPAndTextfile(t *testing.T) {
+	prometheus := tool(t, "prometheus")
+	promtool := tool(t, "promtool")
+	nodeExporter := tool(t, "prometheus-node-exporter", "node_exporter")
+	bin := exporterBinary(t)
+	fake := startFakeAPI(t, 300)
+	if fake.total() != 300 {
+		t.Fatalf("fake API has %d SIMs", fake.total())
+	}
+	dir := t.TempDir()
+
+	// The exporter over HTTP.
+	httpAddr := freePort(t)
+	start(t, "exporter-http", nil, exporterEnv(fake), bin, append(exporterArgs(fake), "--web.listen-address", httpAddr)...)
+
+	// The exporter writing a textfile only.
+	textDir := filepath.Join(dir, "textfile")
+	if err := os.Mkdir(textDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	textPath := filepath.Join(textDir, "soracom.prom")
+	start(t, "exporter-textfile", nil, exporterEnv(fake), bin, append(exporterArgs(fake), "--web.disable", "--output.textfile", textPath)...)
+
+	nodeAddr := freePort(t)
+	start(t, "node_exporter", nil, nil, nodeExporter, "--web.listen-address="+nodeAddr,
+		"--collector.disable-defaults", "--collector.textfile", "--collector.textfile.directory="+textDir)
+
+	promAddr := freePort(t)
+	promCfg := filepath.Join(dir, "prometheus.yml")
+	writeFile(t, promCfg, fmt.Sprintf(`global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+scrape_configs:
+  - job_name: soracom
+    static_configs: [{targets: ["%s"]}]
+  - job_name: node
+    static_configs: [{targets: ["%s"]}]
+`, httpAddr, nodeAddr))
+	start(t, "prometheus", nil, nil, prometheus, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+promAddr)
+
+	waitHTTP(t, "http://"+promAddr+"/-/ready", 60*time.Second)
+	want := float64(fake.total())
+	for _, job := range []string{"soracom", "node"} {
+		q := fmt.Sprintf(`count(soracom_sim_session_online{job=%q})`, job)
+		eventually(t, 90*time.Second, q+" to equal the fake's SIM count", func() (bool, string) {
+			v, ok := promQuery(t, promAddr, q)
+			return ok && v == want, fmt.Sprintf("%v (present: %v), want %v", v, ok, want)
+		})
+	}
+	eventually(t, 30*time.Second, "node_textfile_scrape_error to be 0", func() (bool, string) {
+		v, ok := promQuery(t, promAddr, `node_textfile_scrape_error`)
+		return ok && v == 0, fmt.Sprintf("%v present %v", v, ok)
+	})
+	for _, q := range []string{`soracom_up{job="soracom"} == 1`, `soracom_up{job="node"} == 1`} {
+		eventually(t, 30*time.Second, q, func() (bool, string) {
+			v, ok := promQuery(t, promAddr, "count("+q+")")
+			return ok && v == 2, fmt.Sprint(v)
+		})
+	}
+
+	// promtool lints the real output of both paths.
+	body := httpGet(t, "http://"+httpAddr+"/metrics")
+	promtoolCheck(t, promtool, "HTTP /metrics", body)
+	text, err := os.ReadFile(textPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	promtoolCheck(t, promtool, "textfile", text)
+	if bytes.Contains(text, []byte("\ngo_")) || bytes.Contains(text, []byte("\nprocess_")) {
+		t.Error("the textfile carries go_* or process_* metrics")
+	}
+}
+
+func promtoolCheck(t *testing.T, promtool, what string, exposition []byte) {
+	t.Helper()
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(exposition)
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("promtool check metrics on the %s output: %v\n%s", what, err, out)
+	}
+}
+
+func httpGet(t *testing.T, u string) []byte {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %v", u, resp.Status, err)
+	}
+	return b
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
