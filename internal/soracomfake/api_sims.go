@@ -1,0 +1,39 @@
+package soracomfake
+
+import "net/http"
+
+// handleListSims is GET /sims (operationId listSims), paged by SIM ID.
+func handleListSims(rq *request) {
+	pp, ok := rq.parsePage()
+	if !ok {
+		return
+	}
+	f := rq.f
+	f.mu.RLock()
+	fl := f.fleet(rq.coverage)
+	idx, next := rq.page(pager{n: len(fl.sims), key: func(i int) string { return fl.sims[i].id }}, pp)
+	out := make([]simJSON, len(idx))
+	for k, i := range idx {
+		out[k] = fl.sims[i].view(f.opts.OperatorID)
+	}
+	f.mu.RUnlock()
+	rq.setNext(next, pp.limit)
+	rq.ok(out)
+}
+
+// handleGetSim is GET /sims/{sim_id} (operationId getSim).
+func handleGetSim(rq *request) {
+	f := rq.f
+	f.mu.RLock()
+	s, found := f.fleet(rq.coverage).byID[rq.params["sim_id"]]
+	var v simJSON
+	if found {
+		v = s.view(f.opts.OperatorID)
+	}
+	f.mu.RUnlock()
+	if !found {
+		rq.fail(http.StatusNotFound, codeNotFound, "no such SIM")
+		return
+	}
+	rq.ok(v)
+}

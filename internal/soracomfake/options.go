@@ -1,0 +1,170 @@
+package soracomfake
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Coverage names: Japan and Global are separate API hosts of one operator.
+const (
+	CoverageJapan  = "jp"
+	CoverageGlobal = "g"
+)
+
+// DefaultStart is the fake clock's start when Options.Start is zero. It is a
+// fixed instant so that the same seed always yields the same fleet JSON;
+// demo runs usually pass time.Now() instead.
+var DefaultStart = time.Date(2025, time.June, 1, 0, 0, 0, 0, time.UTC)
+
+// Options configures a Fake. The zero value is usable: an empty fleet on
+// both coverages with generated credentials.
+type Options struct {
+	// Seed makes everything random deterministic: fleet, credentials,
+	// session changes, uneven pages, the 5xx fault rate.
+	Seed int64
+	// SIMs is the total number of SIMs, split evenly between the coverages
+	// (the first coverage gets the odd one).
+	SIMs int
+	// Coverages served, out of "jp" and "g". Default: both.
+	Coverages []string
+	// OperatorID owns every SIM. Default: OP0012345678.
+	OperatorID string
+
+	// Accepted credentials. Empty ones are generated from the seed.
+	AuthKeyID string
+	AuthKey   string
+	// Email and Password of the root account.
+	Email    string
+	Password string
+	// SAMUserName and SAMPassword of a SAM user of OperatorID.
+	SAMUserName string
+	SAMPassword string
+
+	// TokenTTL, when positive, overrides the token lifetime that the
+	// request's tokenTimeoutSeconds (default 86400) would give. Token
+	// lifetimes run on the real clock, not the fake one.
+	TokenTTL time.Duration
+
+	// RateLimitPerMinute is the number of requests allowed per window,
+	// keyed by path template without /v1 ("/sims", "/sims/{sim_id}",
+	// "/auth", ...). Paths not listed get DefaultRateLimit.
+	RateLimitPerMinute map[string]int
+	// DefaultRateLimit applies to paths not in RateLimitPerMinute.
+	// Default: 600.
+	DefaultRateLimit int
+	// RateLimitWindow is the length of a rate-limit window on the real
+	// clock. Default: 1 minute; tests use a second or two.
+	RateLimitWindow time.Duration
+
+	// Start is the fake clock's initial time. Default: DefaultStart.
+	Start time.Time
+
+	// SessionEventsPerSIM bounds the session log kept per SIM (oldest
+	// events are dropped first). Default: 32.
+	SessionEventsPerSIM int
+
+	// Quirks makes the fake reproduce observed deviations of the real API
+	// from its own definition: some cells report radioType "lte" in lower
+	// case, which the spec's enum does not allow. Off by default so that
+	// spec-validated tests stay strict.
+	Quirks bool
+}
+
+const (
+	defaultOperatorID   = "OP0012345678"
+	defaultRateLimit    = 600
+	defaultWindow       = time.Minute
+	defaultEventsPerSIM = 32
+)
+
+// withDefaults returns a copy of o with every default filled in. Invalid
+// options are programming errors and panic.
+func (o Options) withDefaults() Options {
+	if o.SIMs < 0 {
+		panic(fmt.Sprintf("soracomfake: negative SIM count %d", o.SIMs))
+	}
+	if len(o.Coverages) == 0 {
+		o.Coverages = []string{CoverageJapan, CoverageGlobal}
+	}
+	seen := map[string]bool{}
+	for _, c := range o.Coverages {
+		if c != CoverageJapan && c != CoverageGlobal {
+			panic(fmt.Sprintf("soracomfake: unknown coverage %q (want jp or g)", c))
+		}
+		if seen[c] {
+			panic(fmt.Sprintf("soracomfake: coverage %q listed twice", c))
+		}
+		seen[c] = true
+	}
+	o.Coverages = append([]string(nil), o.Coverages...)
+	if o.OperatorID == "" {
+		o.OperatorID = defaultOperatorID
+	}
+	r := newRNG(uint64(o.Seed), hashString("credentials"))
+	if o.AuthKeyID == "" {
+		o.AuthKeyID = "keyId-" + alnum(&r, 32)
+	}
+	if o.AuthKey == "" {
+		o.AuthKey = "secret-" + alnum(&r, 64)
+	}
+	if o.Email == "" {
+		o.Email = "root-" + strings.ToLower(alnum(&r, 8)) + "@example.com"
+	}
+	if o.Password == "" {
+		o.Password = alnum(&r, 24)
+	}
+	if o.SAMUserName == "" {
+		o.SAMUserName = "exporter-" + strings.ToLower(alnum(&r, 6))
+	}
+	if o.SAMPassword == "" {
+		o.SAMPassword = alnum(&r, 24)
+	}
+	limits := make(map[string]int, len(o.RateLimitPerMinute))
+	for k, v := range o.RateLimitPerMinute {
+		limits[normalizeTemplate(k)] = v
+	}
+	o.RateLimitPerMinute = limits
+	if o.DefaultRateLimit <= 0 {
+		o.DefaultRateLimit = defaultRateLimit
+	}
+	if o.RateLimitWindow <= 0 {
+		o.RateLimitWindow = defaultWindow
+	}
+	if o.Start.IsZero() {
+		o.Start = DefaultStart
+	}
+	if o.SessionEventsPerSIM <= 0 {
+		o.SessionEventsPerSIM = defaultEventsPerSIM
+	}
+	return o
+}
+
+// alnum returns n characters of [A-Za-z0-9] from r.
+func alnum(r *rng, n int) string {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = chars[r.intn(len(chars))]
+	}
+	return string(b)
+}
+
+// normalizeTemplate accepts a path template with or without the /v1 prefix.
+func normalizeTemplate(t string) string {
+	return strings.TrimPrefix(t, "/v1")
+}
+
+// Credentials are the credentials a Fake accepts on POST /v1/auth, on every
+// coverage.
+type Credentials struct {
+	AuthKeyID string
+	AuthKey   string
+	// Root account.
+	Email    string
+	Password string
+	// SAM user: OperatorID, UserName and UserPassword.
+	OperatorID   string
+	UserName     string
+	UserPassword string
+}
