@@ -142,14 +142,10 @@ func configFromFlags(f *flags, lookupEnv func(string) (string, bool)) (*config.C
 }
 
 func defaultProfileExists(lookupEnv func(string) (string, bool)) bool {
-	dir, ok := lookupEnv("SORACOM_PROFILE_DIR")
-	if !ok || dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return false
-		}
-		dir = filepath.Join(home, ".soracom")
+	dir, err := soracom.ProfileDir(lookupEnv)
+	if err != nil {
+		return false
 	}
-	_, err := os.Stat(filepath.Join(dir, "default.json"))
+	_, err = os.Stat(filepath.Join(dir, "default.json"))
 	return err == nil
 }

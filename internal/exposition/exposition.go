@@ -16,6 +16,7 @@ import (
 	"compress/flate"
 	"hash/crc32"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -182,4 +183,13 @@ func appendEscapedHelp(b []byte, s string) []byte {
 		}
 	}
 	return b
+}
+
+var notInLabelName = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// TagLabelName is the label a SIM tag is copied to on soracom_sim_info:
+// "tag_" and the tag name with every character outside [a-zA-Z0-9_] replaced
+// by "_". The configuration uses it to refuse tags that would collide.
+func TagLabelName(tag string) string {
+	return "tag_" + notInLabelName.ReplaceAllString(strings.TrimSpace(tag), "_")
 }

@@ -111,9 +111,12 @@ type profileFile struct {
 }
 
 // ProfileDir returns the soracom-cli profile directory: $SORACOM_PROFILE_DIR
-// when set, else ~/.soracom.
-func ProfileDir() (string, error) {
-	if d := os.Getenv("SORACOM_PROFILE_DIR"); d != "" {
+// when set (looked up with lookupEnv, os.LookupEnv when nil), else ~/.soracom.
+func ProfileDir(lookupEnv func(string) (string, bool)) (string, error) {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	if d, ok := lookupEnv("SORACOM_PROFILE_DIR"); ok && d != "" {
 		return d, nil
 	}
 	home, err := os.UserHomeDir()

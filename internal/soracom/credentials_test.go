@@ -97,7 +97,7 @@ func TestLoadProfile(t *testing.T) {
 
 func TestProfileDirFromEnvironment(t *testing.T) {
 	t.Setenv("SORACOM_PROFILE_DIR", "/somewhere")
-	if d, err := ProfileDir(); err != nil || d != "/somewhere" {
+	if d, err := ProfileDir(nil); err != nil || d != "/somewhere" {
 		t.Fatalf("%q %v", d, err)
 	}
 }

@@ -49,7 +49,7 @@ func DefaultEndpoint(c Coverage, sandbox bool) string {
 func NormalizeEndpoint(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("endpoint %q is not an http(s) URL such as https://api.soracom.io", raw)
+		return "", fmt.Errorf("endpoint %q is not an http(s) URL such as https://api.soracom.io", RedactURL(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("endpoint %q must be a plain URL without user info, query or fragment", RedactURL(raw))

@@ -3,9 +3,7 @@
 package source
 
 import (
-	"regexp"
 	"slices"
-	"strings"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
@@ -37,13 +35,4 @@ func (f *Filter) Match(sim *soracom.Sim) bool {
 		}
 	}
 	return true
-}
-
-var invalidLabelChars = regexp.MustCompile(`[^a-zA-Z0-9_]`)
-
-// TagLabelName is the label a SIM tag is copied to on soracom_sim_info:
-// "tag_" and the tag name with every character outside [a-zA-Z0-9_] replaced
-// by "_".
-func TagLabelName(tag string) string {
-	return "tag_" + invalidLabelChars.ReplaceAllString(strings.TrimSpace(tag), "_")
 }

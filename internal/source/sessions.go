@@ -66,7 +66,7 @@ func NewSessions(opts SessionsOptions) *Sessions {
 	labels := []string{"sim_id", "imsi", "msisdn", "name", "group_id", "status", "speed_class", "subscription",
 		"module_type", "sim_type", "operator_id", "coverage"}
 	for _, t := range opts.TagLabels {
-		labels = append(labels, TagLabelName(t))
+		labels = append(labels, exposition.TagLabelName(t))
 	}
 	return &Sessions{
 		opts: opts,
