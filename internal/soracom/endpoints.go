@@ -63,8 +63,13 @@ func NormalizeEndpoint(raw string) (string, error) {
 // RedactURL removes user info from a URL so that it can be logged.
 func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "<unparsable URL>"
+	if err != nil || u.Host == "" {
+		// Not a URL we can take apart: keep only what follows the last "@",
+		// where user info would end.
+		if i := strings.LastIndex(raw, "@"); i >= 0 {
+			return "redacted@" + raw[i+1:]
+		}
+		return raw
 	}
 	if u.User != nil {
 		u.User = url.User("redacted")
