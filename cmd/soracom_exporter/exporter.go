@@ -119,6 +119,14 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if f.once && f.textfile == "" {
 		return usageError{errors.New("--once writes the textfile: give --output.textfile=PATH too")}
 	}
+	if f.textfile != "" {
+		if err := output.CheckTextfilePath(f.textfile); err != nil {
+			return usageError{err}
+		}
+	}
+	if f.webDisable && f.textfile == "" {
+		return usageError{errors.New("--web.disable without --output.textfile would export nothing")}
+	}
 
 	var (
 		settings app.Settings
@@ -152,9 +160,6 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 			return fmt.Errorf("poll failed, %s left as it was: %w", f.textfile, err)
 		}
 		return textfile.Write()
-	}
-	if f.webDisable && textfile == nil {
-		return usageError{errors.New("--web.disable without --output.textfile would export nothing")}
 	}
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -22,14 +22,23 @@ type Textfile struct {
 	Log  *slog.Logger
 }
 
-// NewTextfile checks the path and returns a writer for it.
-func NewTextfile(path string, exp *Exposition, log *slog.Logger) (*Textfile, error) {
+// CheckTextfilePath reports a textfile path node_exporter would not read or
+// that cannot be written, before any polling starts.
+func CheckTextfilePath(path string) error {
 	if !strings.HasSuffix(path, ".prom") {
-		return nil, fmt.Errorf("--output.textfile=%s: node_exporter's textfile collector only reads files ending in .prom", path)
+		return fmt.Errorf("--output.textfile=%s: node_exporter's textfile collector only reads files ending in .prom", path)
 	}
 	dir := filepath.Dir(path)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("--output.textfile=%s: directory %s does not exist (create it, or point at node_exporter's --collector.textfile.directory)", path, dir)
+		return fmt.Errorf("--output.textfile=%s: directory %s does not exist (create it, or point at node_exporter's --collector.textfile.directory)", path, dir)
+	}
+	return nil
+}
+
+// NewTextfile checks the path and returns a writer for it.
+func NewTextfile(path string, exp *Exposition, log *slog.Logger) (*Textfile, error) {
+	if err := CheckTextfilePath(path); err != nil {
+		return nil, err
 	}
 	return &Textfile{Path: path, Exp: exp, Log: log}, nil
 }
