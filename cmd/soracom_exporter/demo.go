@@ -42,6 +42,8 @@ func demoSettings(ctx context.Context, f *flags, stdout io.Writer, log *slog.Log
 		Sessions: app.SourceSettings{Enabled: true, Interval: interval, Timeout: f.sessionsTimeout, MaxAge: f.sessionsMaxAge},
 		SIMs:     source.SessionsOptions{TagLabels: f.tagLabels, SeedMetric: f.seedMetric, Filter: source.Filter{Statuses: f.filterStatus}},
 	}
+	f.intel.applyToDemo(&s)
+	f.traffic.applyTrafficToDemo(&s)
 	for _, c := range soracom.Coverages {
 		s.Targets = append(s.Targets, app.Target{Account: "demo", Coverage: c, Endpoint: endpoints[string(c)],
 			Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})

@@ -42,6 +42,8 @@ type flags struct {
 	filterStatus []string
 	tagLabels    []string
 	seedMetric   bool
+	intel        intelligenceFlags
+	traffic      trafficFlags
 
 	textfile      string
 	once          bool
@@ -87,6 +89,8 @@ func newFlagParser(f *flags) *kingpin.Application {
 	track(a.Flag("source.sessions.max-age", "Age after which session data is withdrawn from the output (default: 3 × interval)."), "source.sessions.max-age").DurationVar(&f.sessionsMaxAge)
 	track(a.Flag("sims.filter.status", "Export only SIMs with this status (ready, active, inactive, standby, suspended, terminated). Repeatable."), "sims.filter.status").StringsVar(&f.filterStatus)
 	track(a.Flag("sims.tag-label", "SIM tag to copy onto soracom_sim_info as label tag_<name>. Repeatable."), "sims.tag-label").StringsVar(&f.tagLabels)
+	addIntelligenceFlags(a, &f.intel, track)
+	addTrafficFlags(a, &f.traffic, track)
 	a.Flag("compat.seed-metric", "Also emit soracom_session_status{imsi,name} (1 online, 0 offline) as the original script did, while alerts migrate.").BoolVar(&f.seedMetric)
 
 	a.Flag("output.textfile", "Also write the soracom_* metrics to this file (ending in .prom) in node_exporter's textfile directory, atomically after each poll.").StringVar(&f.textfile)
@@ -178,6 +182,9 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 func serveHTTP(ctx context.Context, f *flags, exp *app.App, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle(f.telemetryPath, exp.Exposition.MetricsHandler())
+	if exp.Webhook != nil {
+		mux.Handle(exp.WebhookPath, exp.Webhook)
+	}
 	if f.telemetryPath != "/" {
 		landing, err := output.LandingPage(web.LandingConfig{
 			Name:        "soracom_exporter",

@@ -39,7 +39,9 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		speed     = a.Flag("clock.speed", "How fast the fleet's clock runs compared with real time (0 stops it; move it with POST /_fake/advance).").Default("1").Float64()
 		rateLimit = a.Flag("rate-limit", "Requests per minute allowed per API path.").Default("600").Int()
 		quirks    = a.Flag("quirks", "Reproduce the real API's deviations from its definition (lower-case radioType).").Bool()
+		bucket    = a.Flag("traffic.bucket", "How often SIM data usage is recorded on the fake clock (SORACOM: about 5m; tests use a second or two).").Default("5m").Duration()
 	)
+	eventHandler := addEventHandlerFlags(a)
 	if _, err := a.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "soracom_exporter fake-api: %v (see --help)\n", err)
 		return exitUsage
@@ -55,7 +57,7 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	fake := soracomfake.New(soracomfake.Options{Seed: *seed, SIMs: *sims, Coverages: *coverages,
-		DefaultRateLimit: *rateLimit, Start: time.Now(), Quirks: *quirks})
+		DefaultRateLimit: *rateLimit, Start: time.Now(), Quirks: *quirks, TrafficBucket: *bucket})
 	endpoints, err := fake.Serve(ctx, *host)
 	if err != nil {
 		fmt.Fprintln(stderr, "soracom_exporter fake-api:", err)
@@ -74,6 +76,10 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stderr, "credentials: SORACOM_AUTH_KEY_ID=%s SORACOM_AUTH_KEY=%s (fake, generated from the seed)\n", cr.AuthKeyID, cr.AuthKey)
 	go fake.RunDemoClock(ctx, time.Second, *speed)
+	if err := eventHandler.start(ctx, fake); err != nil {
+		fmt.Fprintln(stderr, "soracom_exporter fake-api:", err)
+		return exitUsage
+	}
 	<-ctx.Done()
 	return 0
 }

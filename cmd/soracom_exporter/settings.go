@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ func loadSettings(f *flags, lookupEnv func(string) (string, bool), stdout io.Wri
 		err error
 	)
 	if f.configFile != "" {
-		for _, name := range flagsOnlyWithoutConfig {
+		for _, name := range slices.Concat(flagsOnlyWithoutConfig, intelligenceFlagNames, trafficFlagNames) {
 			if *f.set[name] {
 				return app.Settings{}, usageError{fmt.Errorf("--%s cannot be combined with --config.file: set it in %s instead", name, f.configFile)}
 			}
@@ -47,6 +48,11 @@ func loadSettings(f *flags, lookupEnv func(string) (string, bool), stdout io.Wri
 	if err != nil {
 		return app.Settings{}, usageError{err}
 	}
+	if cfg.Webhook.Enabled {
+		if _, err := cfg.Webhook.ResolveSecret(lookupEnv); err != nil {
+			return app.Settings{}, usageError{err}
+		}
+	}
 	if f.configCheck {
 		fmt.Fprintf(stdout, "configuration OK: %d account(s), credentials readable\n---\n%s", len(accounts), cfg.Redacted())
 		return app.Settings{}, nil
@@ -61,6 +67,10 @@ func loadSettings(f *flags, lookupEnv func(string) (string, bool), stdout io.Wri
 			TagLabels:  cfg.SIMs.TagLabels,
 			SeedMetric: f.seedMetric,
 		},
+	}
+	applyTraffic(&s, cfg)
+	if err := applyIntelligence(&s, cfg, lookupEnv); err != nil {
+		return app.Settings{}, usageError{err}
 	}
 	for _, a := range accounts {
 		for _, c := range a.Coverages {
@@ -135,6 +145,8 @@ func configFromFlags(f *flags, lookupEnv func(string) (string, bool)) (*config.C
 	ss.MaxAge = config.Duration(f.sessionsMaxAge)
 	cfg.SIMs.Filters.Status = f.filterStatus
 	cfg.SIMs.TagLabels = f.tagLabels
+	f.intel.applyTo(cfg)
+	f.traffic.applyTo(cfg)
 	if err := cfg.Complete("command line"); err != nil {
 		return nil, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/source"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
+	"github.com/soracom-exporter/soracom_exporter/internal/webhook"
 )
 
 // Target is one account on one coverage, resolved: where to connect and as
@@ -51,6 +52,14 @@ type Settings struct {
 	HTTPClient *http.Client
 	// ClientOptions adjusts the API clients (retry bounds, timeouts).
 	ClientOptions soracom.Options
+	// Air and Billing are the data usage and billing sources (off unless
+	// enabled).
+	Air            SourceSettings
+	AirOptions     source.AirOptions
+	Billing        SourceSettings
+	BillingOptions source.BillingOptions
+	// Webhook is the Event Handler endpoint (off by default).
+	Webhook WebhookSettings
 }
 
 // App is a configured exporter.
@@ -60,6 +69,10 @@ type App struct {
 	Exposition *output.Exposition
 	// SelfRegistry holds soracom_up and soracom_exporter_* metrics.
 	SelfRegistry *prometheus.Registry
+	// Webhook is the Event Handler endpoint, nil unless enabled; serve it
+	// under WebhookPath.
+	Webhook     *webhook.Handler
+	WebhookPath string
 }
 
 // New builds the exporter. It does not contact the API.
@@ -73,7 +86,13 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 	api := selfmetrics.NewAPI(self)
 
 	var jobs []scheduler.Job
-	sessions := source.NewSessions(s.SIMs)
+	simOpts := s.SIMs
+	if simOpts.Logger == nil {
+		simOpts.Logger = log.With("source", source.SessionsName)
+	}
+	sessions := source.NewSessions(simOpts)
+	air, billing := source.NewAir(s.AirOptions), source.NewBilling(s.BillingOptions)
+	refresher := &sessionRefresher{sessions: sessions, store: st}
 	for _, t := range s.Targets {
 		opts := s.ClientOptions
 		opts.Endpoint = t.Endpoint
@@ -89,9 +108,18 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("account %s, coverage %s: %w", t.Account, t.Coverage, err)
 		}
 		st := scheduler.Target{Account: t.Account, Coverage: t.Coverage, Client: client}
+		refresher.targets = append(refresher.targets, st)
 		if s.Sessions.Enabled {
 			jobs = append(jobs, scheduler.Job{Source: sessions, Target: st,
 				Interval: s.Sessions.Interval, Timeout: s.Sessions.Timeout, MaxAge: s.Sessions.MaxAge})
+		}
+		if s.Air.Enabled {
+			jobs = append(jobs, scheduler.Job{Source: air, Target: st,
+				Interval: s.Air.Interval, Timeout: s.Air.Timeout, MaxAge: s.Air.MaxAge})
+		}
+		if s.Billing.Enabled {
+			jobs = append(jobs, scheduler.Job{Source: billing, Target: st,
+				Interval: s.Billing.Interval, Timeout: s.Billing.Timeout, MaxAge: s.Billing.MaxAge})
 		}
 	}
 	if len(jobs) == 0 {
@@ -102,7 +130,16 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 
 	runtime := prometheus.NewRegistry()
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var hook *webhook.Handler
+	if s.Webhook.Enabled {
+		var err error
+		if hook, err = newWebhook(s.Webhook, refresher, self, log); err != nil {
+			return nil, err
+		}
+	}
 	return &App{
+		Webhook:      hook,
+		WebhookPath:  s.Webhook.Path,
 		Store:        st,
 		Scheduler:    sched,
 		SelfRegistry: self,
@@ -111,4 +148,9 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 }
 
 // Run polls in the background until ctx ends.
-func (a *App) Run(ctx context.Context) { a.Scheduler.Run(ctx) }
+func (a *App) Run(ctx context.Context) {
+	if a.Webhook != nil {
+		go a.Webhook.Run(ctx)
+	}
+	a.Scheduler.Run(ctx)
+}

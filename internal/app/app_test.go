@@ -135,7 +135,9 @@ func TestConcurrentScrapesCostNoAPICalls(t *testing.T) {
 }
 
 func TestAPIDownAtStartThenRecovers(t *testing.T) {
-	h := newHarness(t, 50, 30*time.Millisecond, 0)
+	// A tiny interval keeps the retries fast; a long max age keeps fresh
+	// data from being withdrawn between two polls.
+	h := newHarness(t, 50, 30*time.Millisecond, time.Minute)
 	if err := h.fake.SetFaults(soracomfake.Faults{AlwaysFail: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -159,9 +161,11 @@ func TestAPIDownAtStartThenRecovers(t *testing.T) {
 	_ = h.fake.SetFaults(soracomfake.Faults{})
 	// The scheduler backs off after failures (15 s base at a 60 s interval;
 	// here the interval is tiny), and recovers by itself.
-	waitFor(t, "recovery", func() bool {
-		v, _ := value(h.scrape(t), "soracom_up", map[string]string{"coverage": "jp"})
-		return v == 1
+	waitFor(t, "recovery of both coverages", func() bool {
+		mfs := h.scrape(t)
+		jp, _ := value(mfs, "soracom_up", map[string]string{"coverage": "jp"})
+		g, _ := value(mfs, "soracom_up", map[string]string{"coverage": "g"})
+		return jp == 1 && g == 1
 	})
 	if n := len(h.scrape(t)["soracom_sim_session_online"].GetMetric()); n != 50 {
 		t.Fatalf("%d SIMs after recovery", n)

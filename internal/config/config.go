@@ -9,6 +9,8 @@ type Config struct {
 	Accounts []Account `yaml:"accounts"`
 	Sources  Sources   `yaml:"sources"`
 	SIMs     SIMs      `yaml:"sims"`
+	// Webhook is the Event Handler endpoint (see webhook.go).
+	Webhook Webhook `yaml:"webhook,omitempty"`
 
 	// file and pos let Validate name the file and the line of a problem;
 	// both are empty for a Config built in code.
@@ -41,6 +43,13 @@ type SIMs struct {
 	Filters Filters `yaml:"filters"`
 	// TagLabels are SIM tags copied onto soracom_sim_info as tag_<name>.
 	TagLabels []string `yaml:"tag_labels,omitempty"`
+	// Metrics is "per-sim" (default) or "aggregate"; MaxSeries caps the
+	// per-SIM series of one account and coverage (0: no cap). See
+	// intelligence.go for these and the session event and cell settings.
+	Metrics       string        `yaml:"metrics,omitempty"`
+	MaxSeries     int           `yaml:"max_series,omitempty"`
+	SessionEvents SessionEvents `yaml:"session_events,omitempty"`
+	CellLocations CellLocations `yaml:"cell_locations,omitempty"`
 }
 
 // Filters keep a SIM only when it matches every filter that is set.
@@ -66,7 +75,7 @@ func Default() *Config {
 func defaultsToDecodeOver() *Config {
 	c := &Config{}
 	for _, s := range c.Sources.all() {
-		s.config.Enabled = true
+		s.config.Enabled = !s.defaults.optIn
 		s.config.Interval = Duration(s.defaults.interval)
 	}
 	return c

@@ -36,6 +36,21 @@ sources:
     interval: 1m
     timeout: 1m
     max_age: 3m
+  air:
+    enabled: false
+    interval: 5m
+    timeout: 4m
+    max_age: 15m
+    mode: export
+    per_sim_max_calls: 100
+    sim_list_refresh: 1h
+  billing:
+    enabled: false
+    interval: 1h
+    timeout: 5m
+    max_age: 3h
+    per_sim_export: false
+    sim_list_refresh: 1h
 sims:
   filters: {}
   tag_labels:

@@ -38,6 +38,8 @@ func (c *Config) Validate() error {
 		s.validate(ps)
 	}
 	c.SIMs.validate(ps)
+	c.SIMs.validateIntelligence(ps)
+	c.Webhook.validate(ps)
 	return ps.err(c.file)
 }
 

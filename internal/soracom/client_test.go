@@ -464,3 +464,31 @@ func TestTenThousandSimsCostOneAuthPlusOneCallPerPage(t *testing.T) {
 	}
 	t.Logf("10,000 SIMs: %d calls (1 auth + %d pages)", fake.TotalCalls(), pagesSeen)
 }
+
+// BenchmarkListSims10k lists a 10,000-SIM fleet from the fake API over
+// loopback HTTP, as one poll of the sessions source does, and reports the API
+// calls it took.
+func BenchmarkListSims10k(b *testing.B) {
+	// A limit well above what the benchmark spends: this measures the
+	// client and the fake, not the pacing (TestStaysUnderRateLimit covers it).
+	fake := soracomfake.New(soracomfake.Options{Seed: 3, SIMs: 10_000, Coverages: []string{jp}, DefaultRateLimit: 1_000_000})
+	srv := httptest.NewServer(fake.Handler(jp))
+	defer srv.Close()
+	cr := fake.Credentials()
+	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.ListSims(ctx, func(*soracom.Sim) error { return nil }); err != nil { // authenticate outside the timing
+		b.Fatal(err)
+	}
+	fake.ResetCounters()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.ListSims(ctx, func(*soracom.Sim) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(fake.TotalCalls())/float64(b.N), "calls/op")
+}

@@ -30,6 +30,8 @@ const controlPrefix = "/_fake/"
 //	POST   /_fake/faults                  replace them (Faults as JSON, latency as "250ms")
 //	DELETE /_fake/faults                  clear them
 //	POST   /_fake/expire-tokens           invalidate every issued token
+//	GET    /_fake/traffic/...             data usage and bill truth (see serveTrafficControl)
+//	GET    /_fake/bills/latest
 func (f *Fake) serveControl(w http.ResponseWriter, r *http.Request, coverage string) {
 	path := strings.TrimPrefix(r.URL.Path, controlPrefix)
 	segs := strings.Split(path, "/")
@@ -66,6 +68,8 @@ func (f *Fake) serveControl(w http.ResponseWriter, r *http.Request, coverage str
 		}
 		st, _ := f.SIM(segs[1])
 		controlJSON(w, st)
+	case strings.HasPrefix(route, "GET traffic") || strings.HasPrefix(route, "GET bills"):
+		f.serveTrafficControl(w, r, coverage)
 	case route == "GET summary":
 		type counts struct {
 			SIMs   int `json:"sims"`

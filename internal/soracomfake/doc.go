@@ -21,7 +21,20 @@
 // /v1/sims/{sim_id}/events/sessions (listSimSessionEvents), GET
 // /v1/subscribers (listSubscribers), GET /v1/subscribers/{imsi}
 // (getSubscriber), GET /v1/groups (listGroups), GET /v1/query/sims
-// (searchSims).
+// (searchSims), GET /v1/cell_locations (getCellLocation: a stable made-up
+// position per cell, 404 for some).
+//
+// Data usage and bills: POST /v1/stats/air/operators/{operator_id}/export
+// (exportAirStats), GET /v1/stats/air/sims/{sim_id} (getAirStatsOfSim), GET
+// /v1/files/exported/{exported_file_id} (getExportedFile), GET /v1/bills
+// (getBillingHistory), GET /v1/bills/latest (getLatestBilling), POST
+// /v1/bills/latest/export (exportLatestBilling), GET
+// /v1/bills/summaries/bill_items and /sims (getBillingSummaryOfBillItems,
+// getBillingSummaryOfSims). Usage is deterministic from the seed and grows
+// in buckets of Options.TrafficBucket on the fake clock (traffic.go);
+// exported files are downloaded from /_files/ on the fake's host without
+// API credentials (api_export.go); truth: AirUsage, FleetAirUsage,
+// LatestBill, FileDownloads.
 //
 // The fake clock (Now, Advance, AdvanceTo, RunDemoClock) moves the fleet:
 // sessions come up and go down and devices hand over between cells with
@@ -33,7 +46,9 @@
 // serveControl for the HTTP routes):
 //
 //   - fleet truth: SIMs, SIM, SimIDs, SimCount, OnlineCount, SessionEvents;
-//   - sessions: SetOnline;
+//   - sessions: SetOnline, Handover, SetIMEI (a SIM moved into another
+//     device); NewEventHandler plays SORACOM's Event Handler, POSTing a
+//     templated body to a webhook on each session Created or Deleted;
 //   - clock: Now, Advance, AdvanceTo;
 //   - faults: SetFaults, Faults (failing, error rate, latency, 429 bursts,
 //     truncated bodies, dropped connections, always failing) and

@@ -23,6 +23,8 @@ type Fake struct {
 	limits   *rateLimiter
 	faults   *faultInjector
 	counters *counters
+	traffic  *trafficModel
+	files    *fileStore
 
 	handlersMu sync.Mutex
 	handlers   map[string]http.Handler
@@ -40,6 +42,7 @@ func New(opts Options) *Fake {
 		limits:   newRateLimiter(&o),
 		faults:   newFaultInjector(o.Seed),
 		counters: newCounters(),
+		files:    newFileStore(),
 		handlers: map[string]http.Handler{},
 	}
 	for k, cov := range o.Coverages {
@@ -58,6 +61,7 @@ func New(opts Options) *Fake {
 		f.fleets[cov] = fl
 	}
 	heap.Init(&f.sched)
+	f.traffic = newTrafficModel(&f.opts)
 	return f
 }
 

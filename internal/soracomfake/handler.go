@@ -48,6 +48,10 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.serveControl(w, r, h.coverage)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, filesPrefix) {
+		f.serveFile(w, r)
+		return
+	}
 	rt, params, methodOK := match(r.Method, r.URL.EscapedPath())
 	template := unmatchedTemplate
 	if rt != nil {

@@ -69,6 +69,11 @@ type Options struct {
 	// case, which the spec's enum does not allow. Off by default so that
 	// spec-validated tests stay strict.
 	Quirks bool
+
+	// TrafficBucket is how often SIM data usage is recorded, on the fake
+	// clock. Default: DefaultTrafficBucket (5m, as SORACOM); tests that run
+	// the fake clock with the real one use a second or two.
+	TrafficBucket time.Duration
 }
 
 const (
@@ -136,6 +141,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SessionEventsPerSIM <= 0 {
 		o.SessionEventsPerSIM = defaultEventsPerSIM
+	}
+	if o.TrafficBucket < time.Millisecond {
+		o.TrafficBucket = DefaultTrafficBucket
 	}
 	return o
 }

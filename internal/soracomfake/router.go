@@ -28,14 +28,23 @@ func newRoute(method, template string, handle func(*request)) route {
 
 // routes lists the operations, with their operationId.
 var routes = []route{
-	newRoute("POST", "/auth", handleAuth),                                      // auth
-	newRoute("GET", "/sims", handleListSims),                                   // listSims
-	newRoute("GET", "/sims/{sim_id}", handleGetSim),                            // getSim
-	newRoute("GET", "/sims/{sim_id}/events/sessions", handleListSessionEvents), // listSimSessionEvents
-	newRoute("GET", "/subscribers", handleListSubscribers),                     // listSubscribers
-	newRoute("GET", "/subscribers/{imsi}", handleGetSubscriber),                // getSubscriber
-	newRoute("GET", "/groups", handleListGroups),                               // listGroups
-	newRoute("GET", "/query/sims", handleSearchSims),                           // searchSims
+	newRoute("POST", "/auth", handleAuth),                                               // auth
+	newRoute("GET", "/sims", handleListSims),                                            // listSims
+	newRoute("GET", "/sims/{sim_id}", handleGetSim),                                     // getSim
+	newRoute("GET", "/sims/{sim_id}/events/sessions", handleListSessionEvents),          // listSimSessionEvents
+	newRoute("GET", "/subscribers", handleListSubscribers),                              // listSubscribers
+	newRoute("GET", "/subscribers/{imsi}", handleGetSubscriber),                         // getSubscriber
+	newRoute("GET", "/groups", handleListGroups),                                        // listGroups
+	newRoute("GET", "/query/sims", handleSearchSims),                                    // searchSims
+	newRoute("GET", "/cell_locations", handleGetCellLocation),                           // getCellLocation
+	newRoute("POST", "/stats/air/operators/{operator_id}/export", handleExportAirStats), // exportAirStats
+	newRoute("GET", "/stats/air/sims/{sim_id}", handleGetAirStatsOfSim),                 // getAirStatsOfSim
+	newRoute("GET", "/files/exported/{exported_file_id}", handleGetExportedFile),        // getExportedFile
+	newRoute("GET", "/bills", handleGetBillingHistory),                                  // getBillingHistory
+	newRoute("GET", "/bills/latest", handleGetLatestBilling),                            // getLatestBilling
+	newRoute("POST", "/bills/latest/export", handleExportLatestBilling),                 // exportLatestBilling
+	newRoute("GET", "/bills/summaries/bill_items", handleGetBillItemsSummary),           // getBillingSummaryOfBillItems
+	newRoute("GET", "/bills/summaries/sims", handleGetSimsSummary),                      // getBillingSummaryOfSims
 }
 
 // match finds the route of a request. It returns the route whose path

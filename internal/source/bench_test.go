@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
+	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
@@ -38,11 +39,18 @@ func syntheticSims(n int) []soracom.Sim {
 
 // renderSnapshot renders SIMs as a poll does, minus the API.
 func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
-	b := exposition.NewBuilder()
+	t := scheduler.Target{Account: "a", Coverage: soracom.CoverageJapan}
+	st := s.states.get(t, true)
+	ptrs := make([]*soracom.Sim, len(sims))
 	for i := range sims {
-		s.render(b, &sims[i], soracom.CoverageJapan)
+		ptrs[i] = &sims[i]
 	}
-	return &store.Snapshot{Key: store.Key{Account: "a", Coverage: "jp", Source: SessionsName}, Produced: time.Now(), Items: len(sims), Families: b.Build()}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.merge(ptrs)
+	snap := s.renderLocked(st, t)
+	snap.Key, snap.Produced = store.Key{Account: "a", Coverage: "jp", Source: SessionsName}, time.Now()
+	return snap
 }
 
 // BenchmarkRender measures what a poll spends turning a listing into

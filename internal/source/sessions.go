@@ -3,6 +3,8 @@ package source
 import (
 	"cmp"
 	"context"
+	"errors"
+	"log/slog"
 	"maps"
 	"slices"
 
@@ -40,6 +42,12 @@ var (
 	famSimsOnline = exposition.NewFamily("soracom_sims_online",
 		"Number of exported SIMs with a data session now.",
 		exposition.Gauge, "operator_id", "coverage")
+	famPerSIMSeries = exposition.NewFamily("soracom_sims_per_sim_series",
+		"Number of per-SIM series the sessions source renders for this target (before the sims.max_series cap).",
+		exposition.Gauge, "operator_id", "coverage")
+	famPerSIMDropped = exposition.NewFamily("soracom_sims_per_sim_series_dropped",
+		"1 when this target's per-SIM series are not exported (over sims.max_series, or --sim.metrics=aggregate), else 0.",
+		exposition.Gauge, "operator_id", "coverage")
 	famSeed = exposition.NewFamily("soracom_session_status",
 		"Compatibility metric of the original script, one series per IMSI: 1 online, 0 offline. Prefer soracom_sim_session_online.",
 		exposition.Gauge, "imsi", "name")
@@ -52,24 +60,62 @@ type SessionsOptions struct {
 	TagLabels []string
 	// SeedMetric also emits soracom_session_status{imsi,name}.
 	SeedMetric bool
+	// Aggregate keeps only the fleet-level series (--sim.metrics=aggregate).
+	Aggregate bool
+	// MaxSeries caps the per-SIM series of one target: beyond it the
+	// per-SIM series are dropped and only the fleet-level ones are kept.
+	// Zero means no cap.
+	MaxSeries int
+	// EventBudget is the number of session event calls one poll may make;
+	// zero means DefaultEventBudget, negative turns the reads off.
+	EventBudget int
+	// CellLocations looks up the position of the cells SIMs use
+	// (GET /v1/cell_locations), at most CellBudget calls per poll (zero
+	// means DefaultCellBudget).
+	CellLocations bool
+	CellBudget    int
+	Logger        *slog.Logger
 }
 
+// Defaults of the per-poll call budgets.
+const (
+	DefaultEventBudget = 200
+	DefaultCellBudget  = 20
+)
+
 // Sessions lists every SIM of a target once per poll (GET /v1/sims) and
-// renders session status and inventory metrics from that one listing.
+// renders session status and inventory metrics from that one listing, then
+// reads the session events of the SIMs whose session changed. It keeps the
+// last listing per target so that a single SIM can be refreshed (by the
+// webhook) and the target's snapshot rendered again at once.
 type Sessions struct {
 	opts    SessionsOptions
+	log     *slog.Logger
 	famInfo *exposition.Family
+	states  states
+	cells   cellCache
 }
 
 // NewSessions returns the sessions source.
 func NewSessions(opts SessionsOptions) *Sessions {
-	labels := []string{"sim_id", "imsi", "msisdn", "name", "group_id", "status", "speed_class", "subscription",
+	labels := []string{"sim_id", "imsi", "msisdn", "name", "group_id", "group", "status", "speed_class", "subscription",
 		"module_type", "sim_type", "operator_id", "coverage"}
 	for _, t := range opts.TagLabels {
 		labels = append(labels, exposition.TagLabelName(t))
 	}
+	if opts.EventBudget == 0 {
+		opts.EventBudget = DefaultEventBudget
+	}
+	if opts.CellBudget <= 0 {
+		opts.CellBudget = DefaultCellBudget
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Sessions{
 		opts: opts,
+		log:  log,
 		famInfo: exposition.NewFamily("soracom_sim_info",
 			"Inventory information about the SIM; always 1.", exposition.Gauge, labels...),
 	}
@@ -80,70 +126,299 @@ func (s *Sessions) Name() string { return SessionsName }
 
 type fleetKey struct{ status, speedClass string }
 
-// Poll implements scheduler.Source.
+// Poll implements scheduler.Source: one listing, the group names, the
+// session events of the SIMs that changed and, when enabled, the positions
+// of cells not seen before.
 func (s *Sessions) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot, error) {
-	b := exposition.NewBuilder()
-	counts := map[fleetKey]int{}
-	online, n := 0, 0
-	operatorID := ""
+	// The groups are listed alongside the SIMs: a poll lasts as long as
+	// the longer of the two listings, not their sum.
+	var (
+		groups map[string]string
+		gerr   error
+		gdone  = make(chan struct{})
+	)
+	go func() {
+		defer close(gdone)
+		groups, gerr = listGroupNames(ctx, t.Client)
+	}()
+	var sims []*soracom.Sim
 	err := t.Client.ListSims(ctx, func(sim *soracom.Sim) error {
-		if !s.opts.Filter.Match(sim) {
-			return nil
-		}
-		n++
-		if operatorID == "" {
-			operatorID = sim.OperatorID
-		}
-		counts[fleetKey{sim.Status, sim.SpeedClass}]++
-		if s.render(b, sim, t.Coverage) {
-			online++
+		if s.opts.Filter.Match(sim) {
+			sims = append(sims, sim)
 		}
 		return nil
 	})
+	<-gdone
 	if err != nil {
 		return nil, err
 	}
-	if id := t.Client.OperatorID(); id != "" {
-		operatorID = id
+	if gerr != nil && ctx.Err() != nil {
+		return nil, gerr
 	}
-	cov := string(t.Coverage)
+
+	st := s.states.get(t, true)
+	st.mu.Lock()
+	if gerr != nil {
+		s.log.Warn("listing groups failed; keeping the group names of the previous poll", "account", t.Account,
+			"coverage", string(t.Coverage), "err", gerr)
+	} else {
+		st.groups = groups
+	}
+	st.merge(sims)
+	if id := t.Client.OperatorID(); id != "" {
+		st.operator = id
+	} else if len(sims) > 0 {
+		st.operator = sims[0].OperatorID
+	}
+	st.mu.Unlock()
+
+	s.readSessionEvents(ctx, t, st)
+	if s.opts.CellLocations {
+		s.locateCells(ctx, t, st)
+	}
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return s.renderLocked(st, t), nil
+}
+
+// listGroupNames reads every group once (GET /v1/groups): one call per
+// poll, however many SIMs share a group.
+func listGroupNames(ctx context.Context, c *soracom.Client) (map[string]string, error) {
+	names := map[string]string{}
+	err := c.ListGroups(ctx, func(g *soracom.Group) error {
+		names[g.GroupID] = g.Name()
+		return nil
+	})
+	return names, err
+}
+
+// SIMRef names a SIM by its ID, its IMSI or both.
+type SIMRef struct {
+	SimID string
+	IMSI  string
+}
+
+// ErrNotListed is returned by Refresh when the target was not listed yet
+// or the SIM is not one the exporter exports.
+var ErrNotListed = errors.New("SIM not exported by this target")
+
+// Knows reports whether the last listing of t had the SIM.
+func (s *Sessions) Knows(t scheduler.Target, ref SIMRef) bool {
+	st := s.states.get(t, false)
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.resolve(ref) != ""
+}
+
+func (st *targetState) resolve(ref SIMRef) string {
+	if ref.SimID != "" {
+		if _, ok := st.sims[ref.SimID]; ok {
+			return ref.SimID
+		}
+	}
+	if ref.IMSI != "" {
+		return st.imsis[ref.IMSI]
+	}
+	return ""
+}
+
+// Refresh reads the given SIMs again (for each, GET /v1/subscribers/{imsi}
+// when the IMSI is known, which also tells the visited network, then
+// GET /v1/sims/{sim_id}) and renders the target's snapshot once with them
+// replaced. The target must have been polled once. It fails only when no
+// SIM could be refreshed; the errors of the others are joined.
+func (s *Sessions) Refresh(ctx context.Context, t scheduler.Target, refs ...SIMRef) (*store.Snapshot, error) {
+	st := s.states.get(t, false)
+	if st == nil {
+		return nil, ErrNotListed
+	}
+	type fetched struct {
+		sim     *soracom.Sim
+		visited *soracom.LocationRegistrationStatus
+	}
+	var got []fetched
+	var errs []error
+	for _, ref := range refs {
+		sim, visited, err := s.fetchOne(ctx, t, st, ref)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		got = append(got, fetched{sim, visited})
+	}
+	if len(got) == 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, f := range got {
+		rec := st.sims[f.sim.SimID]
+		if rec == nil {
+			rec = &simRecord{id: f.sim.SimID, listed: st.listings}
+			st.sims[f.sim.SimID] = rec
+			st.order = append(st.order, f.sim.SimID)
+		}
+		if rec.sim == nil || lastUpdated(f.sim) >= rec.lastUpdatedAt {
+			st.observe(rec, f.sim)
+		}
+		if f.visited != nil {
+			rec.visited = f.visited
+		}
+	}
+	st.reindexIMSIs()
+	return s.renderLocked(st, t), errors.Join(errs...)
+}
+
+// fetchOne reads one SIM, without holding the target's lock.
+func (s *Sessions) fetchOne(ctx context.Context, t scheduler.Target, st *targetState, ref SIMRef) (*soracom.Sim, *soracom.LocationRegistrationStatus, error) {
+	st.mu.Lock()
+	simID := st.resolve(ref)
+	st.mu.Unlock()
+	if simID == "" {
+		simID = ref.SimID
+	}
+	var visited *soracom.LocationRegistrationStatus
+	if ref.IMSI != "" {
+		sub, err := t.Client.GetSubscriber(ctx, ref.IMSI)
+		if err != nil {
+			return nil, nil, err
+		}
+		visited = sub.LocationRegistrationStatus
+		if simID == "" {
+			simID = sub.SimID
+		}
+	}
+	if simID == "" {
+		return nil, nil, ErrNotListed
+	}
+	sim, err := t.Client.GetSim(ctx, simID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !s.opts.Filter.Match(sim) {
+		return nil, nil, ErrNotListed
+	}
+	return sim, visited, nil
+}
+
+// renderLocked renders the target's snapshot from its state. Per-SIM
+// series are rendered apart from the fleet-level ones, so that they can be
+// dropped as a whole when they exceed the cap.
+func (s *Sessions) renderLocked(st *targetState, t scheduler.Target) *store.Snapshot {
+	perSIM := &seriesBuilder{Builder: exposition.NewBuilder(), off: s.opts.Aggregate}
+	fleet := exposition.NewBuilder()
+	counts := map[fleetKey]int{}
+	online := 0
+	for _, id := range st.order {
+		rec := st.sims[id]
+		if rec == nil {
+			continue
+		}
+		counts[fleetKey{rec.sim.Status, rec.sim.SpeedClass}]++
+		if s.render(perSIM, rec, st, t.Coverage) {
+			online++
+		}
+	}
+	operatorID, cov := st.operator, string(t.Coverage)
 	keys := slices.SortedFunc(maps.Keys(counts), func(a, b fleetKey) int {
 		return cmp.Or(cmp.Compare(a.status, b.status), cmp.Compare(a.speedClass, b.speedClass))
 	})
 	for _, k := range keys {
-		b.Add(famSims, float64(counts[k]), operatorID, cov, k.status, k.speedClass)
+		fleet.Add(famSims, float64(counts[k]), operatorID, cov, k.status, k.speedClass)
 	}
-	b.Add(famSimsOnline, float64(online), operatorID, cov)
-	return &store.Snapshot{OperatorID: operatorID, Items: n, Families: b.Build()}, nil
+	fleet.Add(famSimsOnline, float64(online), operatorID, cov)
+	s.renderFleetCounters(fleet, st, operatorID, cov)
+
+	drop := !s.opts.Aggregate && s.opts.MaxSeries > 0 && perSIM.n > s.opts.MaxSeries
+	if drop != st.capped {
+		if drop {
+			s.log.Warn("too many per-SIM series: dropping every per-SIM series of this target and keeping the fleet-level ones (raise sims.max_series, narrow sims.filters or use --sim.metrics=aggregate)",
+				"account", t.Account, "coverage", cov, "series", perSIM.n, "max_series", s.opts.MaxSeries)
+		} else {
+			s.log.Info("per-SIM series back under the cap; exporting them again", "account", t.Account, "coverage", cov,
+				"series", perSIM.n, "max_series", s.opts.MaxSeries)
+		}
+		st.capped = drop
+	}
+	fleet.Add(famPerSIMSeries, float64(perSIM.n), operatorID, cov)
+	fleet.Add(famPerSIMDropped, boolValue(drop || s.opts.Aggregate), operatorID, cov)
+
+	families := fleet.Build()
+	if !drop && !s.opts.Aggregate {
+		maps.Copy(families, perSIM.Build())
+	}
+	return &store.Snapshot{OperatorID: operatorID, Items: len(st.order), Families: families}
+}
+
+// seriesBuilder renders the per-SIM series and counts them, for the cap;
+// when off (aggregate mode) it renders and counts nothing.
+type seriesBuilder struct {
+	*exposition.Builder
+	n   int
+	off bool
+}
+
+func (b *seriesBuilder) add(f *exposition.Family, v float64, labels ...string) {
+	if b.off {
+		return
+	}
+	b.n++
+	b.Add(f, v, labels...)
 }
 
 // render adds one SIM's samples and reports whether it is online.
-func (s *Sessions) render(b *exposition.Builder, sim *soracom.Sim, cov soracom.Coverage) bool {
+func (s *Sessions) render(b *seriesBuilder, rec *simRecord, st *targetState, cov soracom.Coverage) bool {
+	sim := rec.sim
 	imsi, msisdn := sim.Identity()
-	name := sim.Name()
 	ss := sim.SessionStatus
 	isOnline := ss != nil && ss.Online
-	b.Add(famSessionOnline, boolValue(isOnline), sim.SimID, imsi, name)
+	if b.off {
+		return isOnline
+	}
+	name := sim.Name()
+	b.add(famSessionOnline, boolValue(isOnline), sim.SimID, imsi, name)
 
 	info := make([]string, 0, len(s.famInfo.Labels))
-	info = append(info, sim.SimID, imsi, msisdn, name, sim.GroupID, sim.Status, sim.SpeedClass, sim.Subscription(),
-		sim.ModuleType, sim.Type, sim.OperatorID, string(cov))
+	info = append(info, sim.SimID, imsi, msisdn, name, sim.GroupID, st.groups[sim.GroupID], sim.Status, sim.SpeedClass,
+		sim.Subscription(), sim.ModuleType, sim.Type, sim.OperatorID, string(cov))
 	for _, tag := range s.opts.TagLabels {
 		info = append(info, sim.Tags[tag])
 	}
-	b.Add(s.famInfo, 1, info...)
+	b.add(s.famInfo, 1, info...)
 
 	if ss != nil && ss.LastUpdatedAt > 0 {
-		b.Add(famSessionUpdated, ss.LastUpdatedAt.Seconds(), sim.SimID, imsi, name)
+		b.add(famSessionUpdated, ss.LastUpdatedAt.Seconds(), sim.SimID, imsi, name)
 	}
 	if ps := sim.PreviousSession; ps != nil && ps.DeletedTime > 0 {
-		b.Add(famPreviousEnd, ps.DeletedTime.Seconds(), sim.SimID, imsi, name)
+		b.add(famPreviousEnd, ps.DeletedTime.Seconds(), sim.SimID, imsi, name)
 	}
 	if sim.LastLocationUpdateTime > 0 {
-		b.Add(famLocationUpdate, sim.LastLocationUpdateTime.Seconds(), sim.SimID, imsi, name)
+		b.add(famLocationUpdate, sim.LastLocationUpdateTime.Seconds(), sim.SimID, imsi, name)
 	}
 	if sim.ExpiryTime > 0 {
-		b.Add(famExpiry, sim.ExpiryTime.Seconds(), sim.SimID, imsi, name)
+		b.add(famExpiry, sim.ExpiryTime.Seconds(), sim.SimID, imsi, name)
+	}
+	if isOnline {
+		b.add(famSessionInfo, 1, sessionInfoLabels(sim, imsi, visitedPLMN(rec.visited))...)
+		if s.opts.CellLocations {
+			if pos := s.cells.position(ss.Cell); pos != nil {
+				b.add(famLatitude, pos.Lat, sim.SimID, imsi)
+				b.add(famLongitude, pos.Lon, sim.SimID, imsi)
+			}
+		}
+	}
+	renderVisited(b, rec.visited, sim.SimID, imsi)
+	b.add(famCellChanges, rec.cellChanges, sim.SimID, imsi)
+	b.add(famIMEIChanges, rec.imeiChanges, sim.SimID, imsi)
+	if s.opts.EventBudget > 0 {
+		for k := range eventKinds {
+			b.add(famSessionEvents, rec.events[k], sim.SimID, imsi, eventLabels[k])
+		}
 	}
 	if s.opts.SeedMetric {
 		s.renderSeed(b, sim, isOnline)
@@ -153,7 +428,7 @@ func (s *Sessions) render(b *exposition.Builder, sim *soracom.Sim, cov soracom.C
 
 // renderSeed emits the original script's metric: it listed subscribers, so
 // it had one series per IMSI, online when that IMSI carries the session.
-func (s *Sessions) renderSeed(b *exposition.Builder, sim *soracom.Sim, isOnline bool) {
+func (s *Sessions) renderSeed(b *seriesBuilder, sim *soracom.Sim, isOnline bool) {
 	var imsis []string
 	for _, p := range sim.Profiles {
 		for imsi := range p.Subscribers {
@@ -168,7 +443,7 @@ func (s *Sessions) renderSeed(b *exposition.Builder, sim *soracom.Sim, isOnline 
 	slices.Sort(imsis)
 	sessionIMSI, _ := sim.Identity()
 	for _, imsi := range slices.Compact(imsis) {
-		b.Add(famSeed, boolValue(isOnline && imsi == sessionIMSI), imsi, sim.Name())
+		b.add(famSeed, boolValue(isOnline && imsi == sessionIMSI), imsi, sim.Name())
 	}
 }
 

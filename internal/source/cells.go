@@ -1,0 +1,118 @@
+package source
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
+	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
+)
+
+// Cell positions (optional): the position of each cell an online SIM uses,
+// from GET /v1/cell_locations. A cell tower does not move, so an answer,
+// found or not, is kept for the life of the process; new cells are looked
+// up at most CellBudget per poll.
+
+var (
+	famLatitude = exposition.NewFamily("soracom_sim_location_latitude_degrees",
+		"Latitude of the cell the SIM's session uses (OpenCelliD via GET /v1/cell_locations); online SIMs whose cell is known.",
+		exposition.Gauge, "sim_id", "imsi")
+	famLongitude = exposition.NewFamily("soracom_sim_location_longitude_degrees",
+		"Longitude of the cell the SIM's session uses (OpenCelliD via GET /v1/cell_locations); online SIMs whose cell is known.",
+		exposition.Gauge, "sim_id", "imsi")
+	famCellsPending = exposition.NewFamily("soracom_sims_cell_location_lookups_pending",
+		"Cells in use whose position was not looked up yet: the per-poll call budget carried them over.",
+		exposition.Gauge, "operator_id", "coverage")
+)
+
+// cellCache maps a cell key to its position; a nil value records a cell
+// the database does not know. It is shared by every target: a cell is the
+// same wherever it is seen from.
+type cellCache struct {
+	mu sync.Mutex
+	m  map[string]*soracom.CellLocation
+}
+
+func (c *cellCache) position(cell *soracom.Cell) *soracom.CellLocation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[cellKey(cell)]
+}
+
+func (c *cellCache) known(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[key]
+	return ok
+}
+
+func (c *cellCache) put(key string, loc *soracom.CellLocation) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*soracom.CellLocation{}
+	}
+	c.m[key] = loc
+}
+
+// cellQuery names a cell as GET /v1/cell_locations asks: MCC, MNC, TAC and
+// ECI for the LTE family, MCC, MNC, LAC and CID for 2G/3G.
+func cellQuery(c *soracom.Cell) (soracom.CellQuery, bool) {
+	if c == nil || c.MCC == nil || c.MNC == nil {
+		return soracom.CellQuery{}, false
+	}
+	q := soracom.CellQuery{MCC: optInt(c.MCC), MNC: strconv.FormatInt(*c.MNC, 10)}
+	switch {
+	case c.TAC != nil && c.ECI != nil:
+		q.TAC, q.ECI = optInt(c.TAC), optInt(c.ECI)
+	case c.LAC != nil && c.CI != nil:
+		q.LAC, q.CID = optInt(c.LAC), optInt(c.CI)
+	default:
+		return soracom.CellQuery{}, false
+	}
+	return q, true
+}
+
+// locateCells looks up the cells in use that are not cached yet, up to the
+// budget; the rest wait for the next poll.
+func (s *Sessions) locateCells(ctx context.Context, t scheduler.Target, st *targetState) {
+	st.mu.Lock()
+	want := map[string]soracom.CellQuery{}
+	var order []string
+	for _, id := range st.order {
+		rec := st.sims[id]
+		if rec == nil || rec.sim.SessionStatus == nil || !rec.sim.SessionStatus.Online {
+			continue
+		}
+		c := rec.sim.SessionStatus.Cell
+		key := cellKey(c)
+		if _, dup := want[key]; dup || key == "" || s.cells.known(key) {
+			continue
+		}
+		if q, ok := cellQuery(c); ok {
+			want[key] = q
+			order = append(order, key)
+		}
+	}
+	st.mu.Unlock()
+
+	done := 0
+	for _, key := range order {
+		if done >= s.opts.CellBudget || ctx.Err() != nil {
+			break
+		}
+		loc, err := t.Client.GetCellLocation(ctx, want[key])
+		if err != nil {
+			s.log.Warn("looking up a cell position failed; trying again next poll", "account", t.Account,
+				"coverage", string(t.Coverage), "err", err)
+			break
+		}
+		s.cells.put(key, loc)
+		done++
+	}
+	st.mu.Lock()
+	st.cellsPending = len(order) - done
+	st.mu.Unlock()
+}

@@ -1,0 +1,118 @@
+package source
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/soracom-exporter/soracom_exporter/internal/apispec"
+	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
+	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
+	"github.com/soracom-exporter/soracom_exporter/internal/store"
+)
+
+// env is one sessions source polling one fake fleet over real HTTP, every
+// exchange held to the API definition.
+type env struct {
+	t      *testing.T
+	fake   *soracomfake.Fake
+	src    *Sessions
+	target scheduler.Target
+}
+
+func newEnv(t *testing.T, fo soracomfake.Options, opts SessionsOptions) *env {
+	t.Helper()
+	if fo.Coverages == nil {
+		fo.Coverages = []string{"jp"}
+	}
+	fake := soracomfake.New(fo)
+	v := apispec.New()
+	h := v.Wrap(fake.Handler(soracomfake.CoverageJapan))
+	if fo.Quirks {
+		// The quirks are the real API's deviations from its definition
+		// (lower-case radio types): the validator would refuse them.
+		h = fake.Handler(soracomfake.CoverageJapan)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.Close()
+		if !fo.Quirks {
+			apispec.Require(t, v)
+		}
+	})
+	cr := fake.Credentials()
+	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, fake: fake, src: NewSessions(opts),
+		target: scheduler.Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}}
+}
+
+// poll runs one poll and returns its metrics.
+func (e *env) poll() map[string]*dto.MetricFamily {
+	e.t.Helper()
+	snap, err := e.src.Poll(context.Background(), e.target)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.parse(snap)
+}
+
+func (e *env) parse(snap *store.Snapshot) map[string]*dto.MetricFamily {
+	e.t.Helper()
+	snap.Key = store.Key{Account: "test", Coverage: "jp", Source: SessionsName}
+	st := store.New()
+	st.Put(snap)
+	var buf bytes.Buffer
+	if _, err := st.View(snap.Produced).WriteTo(&buf); err != nil {
+		e.t.Fatal(err)
+	}
+	return parseText(e.t, buf.Bytes())
+}
+
+// value returns the value of the series of family name whose labels include
+// want, and whether there is one.
+func value(mfs map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
+	for _, m := range mfs[name].GetMetric() {
+		l := labels(m)
+		match := true
+		for k, v := range want {
+			if l[k] != v {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			return m.GetCounter().GetValue(), true
+		default:
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+// onlineWithCell returns n online SIMs with a device and a cell.
+func (e *env) onlineWithCell(n int) []soracomfake.SIMState {
+	e.t.Helper()
+	var out []soracomfake.SIMState
+	for _, s := range e.fake.SIMs("jp") {
+		if s.Online && s.Cell != nil && s.IMEI != "" && len(out) < n {
+			out = append(out, s)
+		}
+	}
+	if len(out) < n {
+		e.t.Fatalf("the fleet has %d online SIMs with a cell, want %d", len(out), n)
+	}
+	return out
+}
+
+const eventsOp = "/sims/{sim_id}/events/sessions"
