@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of soracom_exporter on a fresh machine:
-#   1. installs the real Prometheus tools the end-to-end tests use (Debian packages),
+#   1. installs the real tools the end-to-end tests use (Debian packages: Prometheus,
+#      node_exporter, Alertmanager, and systemd for systemd-analyze),
 #   2. gofmt and go vet,
 #   3. every Go test with the race detector, end-to-end tests included.
 set -euo pipefail
@@ -11,9 +12,10 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need+=(prometheus-node-exporter)
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: missing ${need[*]}: install the Debian packages prometheus, prometheus-node-exporter and prometheus-alertmanager" >&2
+    echo "test.sh: missing ${need[*]}: install the Debian packages prometheus, prometheus-node-exporter, prometheus-alertmanager and systemd" >&2
     exit 1
   fi
   echo "--- installing ${need[*]} (Debian packages)"
@@ -21,7 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   # policy-rc.d keeps the packages from trying to start their services here.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter prometheus-alertmanager >/dev/null
+  apt-get install -y -qq --no-install-recommends prometheus prometheus-node-exporter prometheus-alertmanager systemd >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
 

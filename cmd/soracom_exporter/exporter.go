@@ -110,8 +110,9 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	a := newFlagParser(&f)
 	a.UsageWriter(stdout)
 	a.ErrorWriter(stderr)
-	a.Terminate(nil)
-	if _, err := a.Parse(args); err != nil {
+	if err := parseArgs(a, args); errors.Is(err, errHelpShown) {
+		return nil
+	} else if err != nil {
 		return usageError{fmt.Errorf("%w (see --help)", err)}
 	}
 	if f.log.Level == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -30,7 +31,6 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	a.HelpFlag.Short('h')
 	a.UsageWriter(stdout)
 	a.ErrorWriter(stderr)
-	a.Terminate(nil)
 	var (
 		sims      = a.Flag("sims", "Number of SIMs, split between the coverages.").Default("1000").Int()
 		seed      = a.Flag("seed", "Seed of the generated fleet and of everything random.").Default("1").Int64()
@@ -42,7 +42,9 @@ func runFakeAPI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		bucket    = a.Flag("traffic.bucket", "How often SIM data usage is recorded on the fake clock (SORACOM: about 5m; tests use a second or two).").Default("5m").Duration()
 	)
 	eventHandler := addEventHandlerFlags(a)
-	if _, err := a.Parse(args); err != nil {
+	if err := parseArgs(a, args); errors.Is(err, errHelpShown) {
+		return 0
+	} else if err != nil {
 		fmt.Fprintf(stderr, "soracom_exporter fake-api: %v (see --help)\n", err)
 		return exitUsage
 	}

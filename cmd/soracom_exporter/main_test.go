@@ -127,6 +127,16 @@ func TestFakeAPIUsage(t *testing.T) {
 	}
 }
 
+func TestHelpAndVersionExitZero(t *testing.T) {
+	none := func(string) (string, bool) { return "", false }
+	for _, args := range [][]string{{"--help"}, {"--version"}, {"fake-api", "--help"}} {
+		code, stdout, stderr := runArgs(t, args, none)
+		if code != 0 || stdout+stderr == "" || strings.Contains(stderr, "credentials") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
 func TestBrowseURL(t *testing.T) {
 	for in, want := range map[string]string{":9881": "http://localhost:9881/", "127.0.0.1:1": "http://127.0.0.1:1/", "[::1]:2": "http://[::1]:2/"} {
 		if got := browseURL(in, "/"); got != want {

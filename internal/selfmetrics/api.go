@@ -18,6 +18,7 @@ type API struct {
 	duration  *prometheus.HistogramVec
 	retries   *prometheus.CounterVec
 	remaining *prometheus.GaugeVec
+	limit     *prometheus.GaugeVec
 	auth      *prometheus.CounterVec
 }
 
@@ -42,12 +43,16 @@ func NewAPI(reg prometheus.Registerer) *API {
 			Name: "soracom_exporter_api_ratelimit_remaining",
 			Help: "X-Soracom-Ratelimit-Remaining of the last answer: requests left in the current minute for this API path.",
 		}, append(targetLabels, "operation")),
+		limit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "soracom_exporter_api_ratelimit_limit",
+			Help: "X-Soracom-Ratelimit-Limit of the last answer: requests allowed per minute for this API path.",
+		}, append(targetLabels, "operation")),
 		auth: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracom_exporter_auth_total",
 			Help: "Authentications (POST /v1/auth) by result: success, rejected (bad credentials) or error.",
 		}, append(targetLabels, "result")),
 	}
-	reg.MustRegister(a.requests, a.duration, a.retries, a.remaining, a.auth)
+	reg.MustRegister(a.requests, a.duration, a.retries, a.remaining, a.limit, a.auth)
 	return a
 }
 
@@ -78,6 +83,7 @@ func (o *observer) ObserveRequest(ev soracom.RequestEvent) {
 	}
 	if ev.RateLimit.Present {
 		o.api.remaining.WithLabelValues(o.account, o.coverage, ev.Operation).Set(float64(ev.RateLimit.Remaining))
+		o.api.limit.WithLabelValues(o.account, o.coverage, ev.Operation).Set(float64(ev.RateLimit.Limit))
 	}
 }
 
