@@ -19,7 +19,7 @@ for _ in $(seq 100); do [ -s "$work/fake.json" ] && break; sleep 0.2; done
 read -r jp g key_id key < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["endpoints"]["jp"], d["endpoints"]["g"], d["authKeyId"], d["authKey"])' "$work/fake.json")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start=$(date +%s.%N)
-SORACOM_AUTH_KEY="$key" "$work/soracom_exporter" --soracom.auth-key-id "$key_id" \
+SORACOM_AUTH_KEY="$key" ${EXPORTER_ENV:-} "$work/soracom_exporter" --soracom.auth-key-id "$key_id" \
   --soracom.coverage jp --soracom.coverage g --soracom.endpoint "jp=$jp" --soracom.endpoint "g=$g" \
   --source.sessions.interval 10m --web.listen-address "127.0.0.1:$port" --log.level warn &
 pid=$!

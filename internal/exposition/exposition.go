@@ -129,7 +129,15 @@ func (b *Builder) Has(f *Family) bool { _, ok := b.bufs[f]; return ok }
 func (b *Builder) Build() map[*Family]*Fragment {
 	out := make(map[*Family]*Fragment, len(b.order))
 	for _, f := range b.order {
-		fr := NewFragment(b.bufs[f])
+		buf := b.bufs[f]
+		// append doubles capacity as it goes: hand on an exact-size copy so
+		// the snapshot, which lives until the next poll, does not keep up
+		// to twice its text in memory.
+		if cap(buf)-len(buf) > len(buf)/16 {
+			buf = bytes.Clone(buf)
+		}
+		delete(b.bufs, f)
+		fr := NewFragment(buf)
 		out[f] = &fr
 	}
 	return out
