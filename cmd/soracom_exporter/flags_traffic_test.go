@@ -15,7 +15,7 @@ func TestTrafficFlags(t *testing.T) {
 	env := map[string]string{"SORACOM_AUTH_KEY_ID": "keyId-x", "SORACOM_AUTH_KEY": "secret-x", "SORACOM_WEBHOOK_SECRET": "s"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 
-	s, err := loadSettings(parseTrafficFlags(t, "--soracom.auth-key-id=keyId-x"), lookup, io.Discard)
+	s, err := loadSettings(parseFlags(t, "--soracom.auth-key-id=keyId-x"), lookup, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestTrafficFlags(t *testing.T) {
 		t.Fatal("air or billing on by default")
 	}
 
-	s, err = loadSettings(parseTrafficFlags(t, "--soracom.auth-key-id=keyId-x", "--source.air.enabled", "--source.air.interval=20s",
+	s, err = loadSettings(parseFlags(t, "--soracom.auth-key-id=keyId-x", "--source.air.enabled", "--source.air.interval=20s",
 		"--source.air.mode=per_sim", "--source.air.per-sim-max-calls=7", "--source.billing.enabled", "--source.billing.per-sim-export",
 		"--sims.filter.status=active"), lookup, io.Discard)
 	if err != nil {
@@ -39,7 +39,7 @@ func TestTrafficFlags(t *testing.T) {
 		t.Fatalf("billing %+v %+v", s.Billing, s.BillingOptions)
 	}
 
-	if _, err := loadSettings(parseTrafficFlags(t, "--soracom.auth-key-id=keyId-x", "--source.air.enabled", "--source.air.mode=all"), lookup, io.Discard); err == nil ||
+	if _, err := loadSettings(parseFlags(t, "--soracom.auth-key-id=keyId-x", "--source.air.enabled", "--source.air.mode=all"), lookup, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "sources.air.mode") {
 		t.Fatalf("unknown mode: %v", err)
 	}
@@ -48,19 +48,8 @@ func TestTrafficFlags(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("accounts: [{name: a, credentials: {auth_key_id: keyId-x, auth_key_env: SORACOM_AUTH_KEY}}]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := loadSettings(parseTrafficFlags(t, "--config.file="+cfg, "--source.air.enabled"), lookup, io.Discard); err == nil ||
+	if _, err := loadSettings(parseFlags(t, "--config.file="+cfg, "--source.air.enabled"), lookup, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "--source.air.enabled cannot be combined") {
 		t.Fatalf("flag with a configuration file: %v", err)
 	}
-}
-
-func parseTrafficFlags(t *testing.T, args ...string) *flags {
-	t.Helper()
-	var f flags
-	a := newFlagParser(&f)
-	a.Terminate(nil)
-	if _, err := a.Parse(args); err != nil {
-		t.Fatal(err)
-	}
-	return &f
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -200,17 +199,15 @@ var labelValuesQuery = regexp.MustCompile(`^label_values\((.*),\s*(\w+)\)$`)
 // of the dashboard, variables substituted, against a real Prometheus that
 // scrapes the demo fleet and evaluates the shipped recording rules.
 func TestDashboardQueriesReturnData(t *testing.T) {
-	t.Parallel() // mostly waiting on polls and scrapes
-	prometheus := tool(t, "prometheus")
+	t.Parallel()          // mostly waiting on polls and scrapes
+	tool(t, "prometheus") // skip or fail before starting anything
 	bin := exporterBinary(t)
 	dir := t.TempDir()
 	d := loadDashboard(t)
 
 	exporterAddr := freePort(t)
 	start(t, "exporter-demo", nil, nil, bin, "--demo", "--web.listen-address", exporterAddr, "--source.sessions.interval", "10s")
-	promAddr := freePort(t)
-	promCfg := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promCfg, fmt.Sprintf(`global:
+	promAddr := startPrometheus(t, dir, fmt.Sprintf(`global:
   scrape_interval: 2s
   scrape_timeout: 2s
   evaluation_interval: 2s
@@ -219,9 +216,6 @@ scrape_configs:
   - job_name: soracom
     static_configs: [{targets: [%q]}]
 `, contribPath(t, "prometheus", "rules", "*.yml"), exporterAddr))
-	start(t, "prometheus", nil, nil, prometheus, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr)
-	waitHTTP(t, "http://"+promAddr+"/-/ready", 30*time.Second)
 
 	// Both coverages polled, the recording rules evaluated, and enough
 	// samples for rate() and changes() over $__rate_interval (30s).

@@ -250,3 +250,17 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// startPrometheus runs Debian's prometheus with config (a prometheus.yml)
+// in dir, until the test ends, and returns its address once it is ready.
+func startPrometheus(t *testing.T, dir, config string) string {
+	t.Helper()
+	prometheus := tool(t, "prometheus")
+	addr := freePort(t)
+	cfg := filepath.Join(dir, "prometheus.yml")
+	writeFile(t, cfg, config)
+	start(t, "prometheus", nil, nil, prometheus, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+		"--web.listen-address="+addr)
+	waitHTTP(t, "http://"+addr+"/-/ready", 60*time.Second)
+	return addr
+}

@@ -29,7 +29,7 @@ func exporterEnv(f *fakeAPI) []string {
 // outputs: the exporter over HTTP, the exporter writing a textfile read by
 // node_exporter, and Prometheus scraping both.
 func TestPrometheusScrapesHTTPAndTextfile(t *testing.T) {
-	prometheus := tool(t, "prometheus")
+	tool(t, "prometheus") // skip or fail before starting anything
 	promtool := tool(t, "promtool")
 	nodeExporter := tool(t, "prometheus-node-exporter", "node_exporter")
 	bin := exporterBinary(t)
@@ -55,9 +55,7 @@ func TestPrometheusScrapesHTTPAndTextfile(t *testing.T) {
 	start(t, "node_exporter", nil, nil, nodeExporter, "--web.listen-address="+nodeAddr,
 		"--collector.disable-defaults", "--collector.textfile", "--collector.textfile.directory="+textDir)
 
-	promAddr := freePort(t)
-	promCfg := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promCfg, fmt.Sprintf(`global:
+	promAddr := startPrometheus(t, dir, fmt.Sprintf(`global:
   scrape_interval: 2s
   scrape_timeout: 2s
 scrape_configs:
@@ -66,10 +64,7 @@ scrape_configs:
   - job_name: node
     static_configs: [{targets: ["%s"]}]
 `, httpAddr, nodeAddr))
-	start(t, "prometheus", nil, nil, prometheus, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr)
 
-	waitHTTP(t, "http://"+promAddr+"/-/ready", 60*time.Second)
 	want := float64(fake.total())
 	for _, job := range []string{"soracom", "node"} {
 		q := fmt.Sprintf(`count(soracom_sim_session_online{job=%q})`, job)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -109,7 +108,7 @@ func TestPrometheusIncreaseOfAirBytesEqualsGeneratedTraffic(t *testing.T) {
 		now.AddDate(0, 0, 1).Day() == 1 && now.Hour() == 23 && now.Minute() > 55 {
 		t.Skip("too close to a UTC month boundary: the counters would reset during the test")
 	}
-	prometheus := tool(t, "prometheus")
+	tool(t, "prometheus") // skip or fail before starting anything
 	promtool := tool(t, "promtool")
 	bin := exporterBinary(t)
 	fake := startFakeAPI(t, 20, "--coverage", "jp", "--clock.speed", "0", "--traffic.bucket", "2s")
@@ -138,18 +137,13 @@ func TestPrometheusIncreaseOfAirBytesEqualsGeneratedTraffic(t *testing.T) {
 	start(t, "exporter", nil, exporterEnv(fake), bin, "--soracom.auth-key-id", fake.AuthKeyID,
 		"--soracom.coverage", "jp", "--soracom.endpoint", fake.Endpoints["jp"], "--web.listen-address", httpAddr,
 		"--source.air.enabled", "--source.air.interval", "10s", "--source.billing.enabled", "--log.level", "debug")
-	promAddr := freePort(t)
-	promCfg := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promCfg, fmt.Sprintf(`global:
+	promAddr := startPrometheus(t, dir, fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
 scrape_configs:
   - job_name: soracom
     static_configs: [{targets: ["%s"]}]
 `, httpAddr))
-	start(t, "prometheus", nil, nil, prometheus, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
-		"--web.listen-address="+promAddr)
-	waitHTTP(t, "http://"+promAddr+"/-/ready", 60*time.Second)
 
 	series := fmt.Sprintf(`soracom_sim_air_bytes_total{sim_id=%q,direction="upload"}`, simID)
 	waitFor := func(want float64) {
