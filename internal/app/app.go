@@ -107,18 +107,18 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 		if err != nil {
 			return nil, fmt.Errorf("account %s, coverage %s: %w", t.Account, t.Coverage, err)
 		}
-		st := scheduler.Target{Account: t.Account, Coverage: t.Coverage, Client: client}
-		refresher.targets = append(refresher.targets, st)
+		target := scheduler.Target{Account: t.Account, Coverage: t.Coverage, Client: client}
+		refresher.targets = append(refresher.targets, target)
 		if s.Sessions.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: sessions, Target: st,
+			jobs = append(jobs, scheduler.Job{Source: sessions, Target: target,
 				Interval: s.Sessions.Interval, Timeout: s.Sessions.Timeout, MaxAge: s.Sessions.MaxAge})
 		}
 		if s.Air.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: air, Target: st,
+			jobs = append(jobs, scheduler.Job{Source: air, Target: target,
 				Interval: s.Air.Interval, Timeout: s.Air.Timeout, MaxAge: s.Air.MaxAge})
 		}
 		if s.Billing.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: billing, Target: st,
+			jobs = append(jobs, scheduler.Job{Source: billing, Target: target,
 				Interval: s.Billing.Interval, Timeout: s.Billing.Timeout, MaxAge: s.Billing.MaxAge})
 		}
 	}
