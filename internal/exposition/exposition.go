@@ -17,6 +17,7 @@ import (
 	"hash/crc32"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -122,14 +123,37 @@ func (b *Builder) Add(f *Family, value float64, values ...string) {
 	b.bufs[f] = buf
 }
 
+// Grow makes room for n more bytes of f's samples. Sources that render the
+// same families every poll pass the previous poll's sizes, so that a large
+// render does not regrow (and copy) its buffers over and over.
+func (b *Builder) Grow(f *Family, n int) {
+	buf, ok := b.bufs[f]
+	if !ok {
+		b.order = append(b.order, f)
+	}
+	b.bufs[f] = slices.Grow(buf, n)
+}
+
+// Sizes returns the bytes rendered so far per family, for the next Grow.
+func (b *Builder) Sizes() map[*Family]int {
+	out := make(map[*Family]int, len(b.bufs))
+	for f, buf := range b.bufs {
+		out[f] = len(buf)
+	}
+	return out
+}
+
 // Has reports whether any sample of f was added.
-func (b *Builder) Has(f *Family) bool { _, ok := b.bufs[f]; return ok }
+func (b *Builder) Has(f *Family) bool { return len(b.bufs[f]) > 0 }
 
 // Build renders and compresses each family's samples.
 func (b *Builder) Build() map[*Family]*Fragment {
 	out := make(map[*Family]*Fragment, len(b.order))
 	for _, f := range b.order {
 		buf := b.bufs[f]
+		if len(buf) == 0 {
+			continue // grown for, but no sample this time
+		}
 		// append doubles capacity as it goes: hand on an exact-size copy so
 		// the snapshot, which lives until the next poll, does not keep up
 		// to twice its text in memory.

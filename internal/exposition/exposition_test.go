@@ -136,3 +136,17 @@ func TestWrongLabelCountPanics(t *testing.T) {
 	}()
 	NewBuilder().Add(famOnline, 1, "only-one")
 }
+
+func TestGrowWithoutSamplesLeavesNoFamily(t *testing.T) {
+	b := NewBuilder()
+	b.Grow(famOnline, 1024)
+	b.Grow(famCount, 64)
+	b.Add(famCount, 1, "x")
+	frags := b.Build()
+	if _, ok := frags[famOnline]; ok || b.Has(famOnline) {
+		t.Fatal("a family with no samples was rendered")
+	}
+	if got := string(frags[famCount].Plain); got != "test_events_total{kind=\"x\"} 1\n" {
+		t.Fatalf("got %q", got)
+	}
+}

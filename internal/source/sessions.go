@@ -311,6 +311,9 @@ func (s *Sessions) fetchOne(ctx context.Context, t scheduler.Target, st *targetS
 // dropped as a whole when they exceed the cap.
 func (s *Sessions) renderLocked(st *targetState, t scheduler.Target) *store.Snapshot {
 	perSIM := &seriesBuilder{Builder: exposition.NewBuilder(), off: s.opts.Aggregate}
+	for f, n := range st.sizes {
+		perSIM.Grow(f, n+n/32) // room for a few more SIMs than last time
+	}
 	fleet := exposition.NewBuilder()
 	counts := map[fleetKey]int{}
 	online := 0
@@ -348,6 +351,7 @@ func (s *Sessions) renderLocked(st *targetState, t scheduler.Target) *store.Snap
 	fleet.Add(famPerSIMSeries, float64(perSIM.n), operatorID, cov)
 	fleet.Add(famPerSIMDropped, boolValue(drop || s.opts.Aggregate), operatorID, cov)
 
+	st.sizes = perSIM.Sizes()
 	families := fleet.Build()
 	if !drop && !s.opts.Aggregate {
 		maps.Copy(families, perSIM.Build())

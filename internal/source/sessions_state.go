@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
 	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
@@ -78,6 +79,9 @@ type targetState struct {
 	fleet    fleetCounters
 	backlog  int  // SIMs whose event read was carried over to the next poll
 	capped   bool // per-SIM series are being dropped
+	// sizes are the bytes of each per-SIM family in the last render, to
+	// size the next one.
+	sizes map[*exposition.Family]int
 	// cellsPending counts cells in use not looked up yet.
 	cellsPending int
 }
