@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -135,9 +136,11 @@ func TestConcurrentScrapesCostNoAPICalls(t *testing.T) {
 }
 
 func TestAPIDownAtStartThenRecovers(t *testing.T) {
-	// A tiny interval keeps the retries fast; a long max age keeps fresh
-	// data from being withdrawn between two polls.
-	h := newHarness(t, 50, 30*time.Millisecond, time.Minute)
+	// A short interval keeps the retries fast (the backoff starts at the
+	// interval), yet leaves each poll, whose timeout is the interval, time to
+	// finish on a loaded machine; a long max age keeps fresh data from being
+	// withdrawn between two polls.
+	h := newHarness(t, 50, time.Second, time.Minute)
 	if err := h.fake.SetFaults(soracomfake.Faults{AlwaysFail: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +169,7 @@ func TestAPIDownAtStartThenRecovers(t *testing.T) {
 		jp, _ := value(mfs, "soracom_up", map[string]string{"coverage": "jp"})
 		g, _ := value(mfs, "soracom_up", map[string]string{"coverage": "g"})
 		return jp == 1 && g == 1
-	})
+	}, func() string { return fmt.Sprintf("%+v", h.app.Scheduler.Statuses()) })
 	if n := len(h.scrape(t)["soracom_sim_session_online"].GetMetric()); n != 50 {
 		t.Fatalf("%d SIMs after recovery", n)
 	}
@@ -231,12 +234,17 @@ func TestSessionChangesReachTheOutput(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor polls cond until it holds; describe, if given, explains a timeout.
+func waitFor(t *testing.T, what string, cond func() bool, describe ...func() string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			state := ""
+			for _, d := range describe {
+				state += "\n" + d()
+			}
+			t.Fatalf("timed out waiting for %s%s", what, state)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

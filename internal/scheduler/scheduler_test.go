@@ -94,7 +94,7 @@ func TestRunPollsRepeatedlyWithoutOverlap(t *testing.T) {
 	src := &scripted{results: []error{errors.New("down"), nil}, block: 5 * time.Millisecond}
 	// The minimum interval of the configuration does not apply here: a
 	// short one keeps the test fast.
-	s := New(st, quiet(), []Job{{Source: src, Target: Target{Account: "a", Coverage: "jp"}, Interval: 20 * time.Millisecond}})
+	s := New(st, quiet(), []Job{{Source: src, Target: Target{Account: "a", Coverage: "jp"}, Interval: 100 * time.Millisecond}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
