@@ -74,14 +74,33 @@ type Fragment struct {
 
 // NewFragment compresses plain. The caller must not change plain afterwards.
 func NewFragment(plain []byte) Fragment {
-	var buf bytes.Buffer
-	buf.Grow(len(plain)/6 + 64)
-	// BestSpeed: rendering happens on every poll, and the text is highly
-	// repetitive, so it still compresses well.
-	zw, _ := flate.NewWriter(&buf, flate.BestSpeed)
-	_, _ = zw.Write(plain)
-	_ = zw.Flush() // sync flush: ends on a byte boundary, no final block
-	return Fragment{Plain: plain, Deflate: bytes.Clone(buf.Bytes()), CRC: crc32.ChecksumIEEE(plain)}
+	var c compressor
+	c.buf.Grow(len(plain)/6 + 64)
+	return c.fragment(plain)
+}
+
+// compressor turns text into fragments. One that is kept and reused saves
+// the DEFLATE writer's state (most of a megabyte) per fragment.
+type compressor struct {
+	zw  *flate.Writer
+	buf bytes.Buffer
+}
+
+// fragment compresses plain, which the caller must not change afterwards.
+// Every fragment starts a fresh DEFLATE state, so fragments can be placed in
+// any order and any company.
+func (c *compressor) fragment(plain []byte) Fragment {
+	c.buf.Reset()
+	if c.zw == nil {
+		// BestSpeed: rendering happens on every poll, and the text is highly
+		// repetitive, so it still compresses well.
+		c.zw, _ = flate.NewWriter(&c.buf, flate.BestSpeed)
+	} else {
+		c.zw.Reset(&c.buf)
+	}
+	_, _ = c.zw.Write(plain)
+	_ = c.zw.Flush() // sync flush: ends on a byte boundary, no final block
+	return Fragment{Plain: plain, Deflate: bytes.Clone(c.buf.Bytes()), CRC: crc32.ChecksumIEEE(plain)}
 }
 
 // Builder collects samples per family for one snapshot.
@@ -96,12 +115,17 @@ func NewBuilder() *Builder { return &Builder{bufs: map[*Family][]byte{}} }
 // Add appends one sample of f. values are the label values, in the order of
 // f.Labels; any UTF-8 string is allowed and escaped as the format requires.
 func (b *Builder) Add(f *Family, value float64, values ...string) {
-	if len(values) != len(f.Labels) {
-		panic("exposition: " + f.Name + ": wrong number of label values")
-	}
 	buf, ok := b.bufs[f]
 	if !ok {
 		b.order = append(b.order, f)
+	}
+	b.bufs[f] = appendSample(buf, f, value, values)
+}
+
+// appendSample writes one sample line of f. values must match f.Labels.
+func appendSample(buf []byte, f *Family, value float64, values []string) []byte {
+	if len(values) != len(f.Labels) {
+		panic("exposition: " + f.Name + ": wrong number of label values")
 	}
 	buf = append(buf, f.Name...)
 	if len(values) > 0 {
@@ -119,8 +143,7 @@ func (b *Builder) Add(f *Family, value float64, values ...string) {
 	}
 	buf = append(buf, ' ')
 	buf = AppendValue(buf, value)
-	buf = append(buf, '\n')
-	b.bufs[f] = buf
+	return append(buf, '\n')
 }
 
 // Grow makes room for n more bytes of f's samples. Sources that render the
