@@ -70,6 +70,9 @@ type Fragment struct {
 	Plain   []byte
 	Deflate []byte
 	CRC     uint32
+	// shift is x^(8·len(Plain)) mod P, what combining this fragment's CRC
+	// with the CRC of the text before it takes (see crc32Shift).
+	shift uint32
 }
 
 // NewFragment compresses plain. The caller must not change plain afterwards.
@@ -100,7 +103,8 @@ func (c *compressor) fragment(plain []byte) Fragment {
 	}
 	_, _ = c.zw.Write(plain)
 	_ = c.zw.Flush() // sync flush: ends on a byte boundary, no final block
-	return Fragment{Plain: plain, Deflate: bytes.Clone(c.buf.Bytes()), CRC: crc32.ChecksumIEEE(plain)}
+	return Fragment{Plain: plain, Deflate: bytes.Clone(c.buf.Bytes()), CRC: crc32.ChecksumIEEE(plain),
+		shift: xPow8n(int64(len(plain)))}
 }
 
 // Builder collects samples per family for one snapshot.

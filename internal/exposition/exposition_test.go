@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func render(frags ...*Fragment) []byte {
 }
 
 func TestHostileLabelValuesRoundTrip(t *testing.T) {
-	names := []string{"会社検証用", `name with "quotes"`, `back\slash`, "new\nline", "emoji 🚗📡", "", "trailing\\", "\xff\xfe broken utf8"}
+	names := []string{"会社検証用", `name with "quotes"`, `back\slash`, "new\nline", "emoji 🚗📡", "", "trailing\\", "\xff\xfe broken utf8", "valid prefix then \xc3"}
 	b := NewBuilder()
 	for i, n := range names {
 		b.Add(famOnline, float64(i%2), "sim"+string(rune('a'+i)), n)
@@ -125,6 +126,39 @@ func TestCRC32Combine(t *testing.T) {
 	}
 	if got := crc32Combine(0, crc32.ChecksumIEEE(b), int64(len(b))); got != crc32.ChecksumIEEE(b) {
 		t.Fatalf("combine from empty = %08x", got)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 3, 7, 8, 255, 256, 4096, 65537, 1 << 20, 3<<20 + 5} {
+		a, b := make([]byte, r.IntN(100)), make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+		}
+		want := crc32.ChecksumIEEE(append(bytes.Clone(a), b...))
+		if got := crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), int64(n)); got != want {
+			t.Fatalf("len %d: combine = %08x, want %08x", n, got, want)
+		}
+	}
+}
+
+// TestGzipOfFragmentLiterals: fragments made without NewFragment (their
+// CRC shift not precomputed) still give a valid trailer.
+func TestGzipOfFragmentLiterals(t *testing.T) {
+	a, b := NewFragment([]byte("first line\n")), NewFragment([]byte(strings.Repeat("second\n", 3000)))
+	lit := Fragment{Plain: b.Plain, Deflate: b.Deflate, CRC: b.CRC}
+	var out bytes.Buffer
+	gw := NewGzipWriter(&out)
+	gw.WriteFragment(&a)
+	gw.WriteFragment(&lit)
+	if err := gw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(got, append(bytes.Clone(a.Plain), b.Plain...)) {
+		t.Fatalf("decompress: %v", err)
 	}
 }
 

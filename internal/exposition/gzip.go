@@ -33,7 +33,11 @@ func (g *GzipWriter) WriteFragment(f *Fragment) {
 		return
 	}
 	_, g.err = g.w.Write(f.Deflate)
-	g.crc = crc32Combine(g.crc, f.CRC, int64(len(f.Plain)))
+	shift := f.shift
+	if shift == 0 { // made without NewFragment: x^(8n) mod P is never 0
+		shift = xPow8n(int64(len(f.Plain)))
+	}
+	g.crc = crc32Shift(g.crc, shift) ^ f.CRC
 	g.size += uint32(len(f.Plain))
 }
 
@@ -63,54 +67,61 @@ func (g *GzipWriter) Close() error {
 }
 
 // crc32Combine returns the CRC-32 (IEEE) of A||B from crc(A), crc(B) and
-// len(B), by the GF(2) matrix method of zlib's crc32_combine: the CRC of A is
-// advanced over lenB zero bytes and then xored with the CRC of B.
+// len(B).
 func crc32Combine(crcA, crcB uint32, lenB int64) uint32 {
-	if lenB <= 0 {
-		return crcA
-	}
-	var even, odd [32]uint32
-	odd[0] = 0xedb88320 // the reflected IEEE polynomial
-	row := uint32(1)
-	for n := 1; n < 32; n++ {
-		odd[n] = row
-		row <<= 1
-	}
-	gf2MatrixSquare(even[:], odd[:]) // operator for two zero bits
-	gf2MatrixSquare(odd[:], even[:]) // four zero bits
-	for {
-		gf2MatrixSquare(even[:], odd[:])
-		if lenB&1 != 0 {
-			crcA = gf2MatrixTimes(even[:], crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-		gf2MatrixSquare(odd[:], even[:])
-		if lenB&1 != 0 {
-			crcA = gf2MatrixTimes(odd[:], crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-	}
-	return crcA ^ crcB
+	return crc32Shift(crcA, xPow8n(lenB)) ^ crcB
 }
 
-func gf2MatrixTimes(mat []uint32, vec uint32) uint32 {
-	var sum uint32
-	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
-		if vec&1 != 0 {
-			sum ^= mat[i]
+// A CRC-32 is the remainder of the message, as a polynomial over GF(2),
+// modulo the generator P. Appending n bytes multiplies the CRC of what came
+// before by x^(8n) mod P, so combining CRCs needs that power; a fragment
+// computes it once, when made, and a scrape then spends one multiplication
+// per fragment instead of the logarithmic number that finding the power
+// takes. Polynomials are stored reflected, as in the CRC itself: the
+// coefficient of x^0 is the top bit.
+
+// crcPoly is P, reflected, without its x^32 term.
+const crcPoly = 0xedb88320
+
+// gf2MulModP returns a·b mod P.
+func gf2MulModP(a, b uint32) uint32 {
+	var p uint32
+	for m := uint32(1) << 31; m != 0 && a != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
+			a ^= m
+		}
+		// b·x: a shift towards the low bits, reduced by P on overflow.
+		if b&1 != 0 {
+			b = b>>1 ^ crcPoly
+		} else {
+			b >>= 1
 		}
 	}
-	return sum
+	return p
 }
 
-func gf2MatrixSquare(square, mat []uint32) {
-	for n := range 32 {
-		square[n] = gf2MatrixTimes(mat, mat[n])
+// xPow2k[k] is x^(2^k) mod P.
+var xPow2k = func() (t [64]uint32) {
+	t[0] = 1 << 30 // x^1
+	for k := 1; k < len(t); k++ {
+		t[k] = gf2MulModP(t[k-1], t[k-1])
 	}
+	return t
+}()
+
+// xPow8n returns x^(8n) mod P, by squaring: the bits of 8n pick the powers
+// x^(2^k) to multiply.
+func xPow8n(n int64) uint32 {
+	p := uint32(1) << 31 // x^0
+	for k := 3; n > 0; k, n = k+1, n>>1 {
+		if n&1 != 0 {
+			p = gf2MulModP(xPow2k[k%len(xPow2k)], p)
+		}
+	}
+	return p
 }
+
+// crc32Shift returns the CRC of A followed by n bytes, given crc(A) and
+// shift = xPow8n(n), before the CRC of those n bytes is added (xored).
+func crc32Shift(crc, shift uint32) uint32 { return gf2MulModP(shift, crc) }
