@@ -212,6 +212,17 @@ func AppendValue(b []byte, v float64) []byte {
 // AppendEscapedLabelValue escapes backslash, double quote and line feed, and
 // replaces invalid UTF-8, which Prometheus would reject for the whole scrape.
 func AppendEscapedLabelValue(b []byte, s string) []byte {
+	// Most values (IDs, numbers, plain names) need nothing: find the first
+	// byte that might, and copy everything before it at once.
+	i := 0
+	for i < len(s) && s[i] != '\\' && s[i] != '"' && s[i] != '\n' && s[i] < utf8.RuneSelf {
+		i++
+	}
+	b = append(b, s[:i]...)
+	if i == len(s) {
+		return b
+	}
+	s = s[i:]
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
