@@ -9,6 +9,20 @@
 // after another form one valid DEFLATE stream, so a gzip response is a header,
 // the fragments, a final empty block and a trailer whose CRC is combined from
 // the fragments' CRCs: nothing is compressed or even read at scrape time.
+//
+// Two ways to render. A Builder renders a snapshot whole: right for small,
+// fleet-level results (counts, bills). An ObjectSet renders per object,
+// for series that exist once per SIM: a source keeps one set per target,
+// keyed by a stable ID (the SIM ID), and after each listing or webhook
+// refresh it Puts the SIMs whose rendered state changed, Deletes those gone,
+// and Commits. The commit renders again only the chunks of about 1,000 SIMs
+// that had a change, and in them only the changed SIMs, so a refresh of one
+// SIM costs one chunk instead of the whole fleet, while its ObjectView
+// gives, per family, the fragments in SIM ID order, ready for the plain and
+// the pre-compressed gzip scrape, byte for byte what a full render in that
+// order gives. The object a set stores is the source's compact per-SIM
+// state, not the API's reply: the set holds the rendered text, and the
+// state is what the next change is detected against and rendered from.
 package exposition
 
 import (

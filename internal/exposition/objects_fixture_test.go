@@ -82,7 +82,7 @@ func boolFloat(b bool) float64 {
 }
 
 var fxHostile = []string{"会社検証用", `name with "quotes"`, `back\slash`, "new\nline", "emoji 🚗📡", "", "trailing\\",
-	"\xff\xfe broken utf8", `{sim_id="x"} 1`}
+	"\xff\xfe broken utf8", `{sim_id="x"} 1`, "sensor-7 \xc3"}
 
 // fxNew makes the SIM with number i.
 func fxNew(r *rand.Rand, i int) *fxSIM {
@@ -108,7 +108,23 @@ func fxNew(r *rand.Rand, i int) *fxSIM {
 	return s
 }
 
-// fxChange changes a SIM as a poll would see it change: its session.
+// fxSessionChange changes a SIM as a poll sees a session change: online
+// flips, the status time moves, a session ends or starts on a new cell,
+// the session events are counted. Its inventory stays.
+func fxSessionChange(r *rand.Rand, s *fxSIM) {
+	s.online = !s.online
+	s.updated += 60
+	if s.online {
+		s.eci++
+		s.cells++
+		s.events[0]++
+	} else {
+		s.prevEnd = s.updated
+		s.events[2]++
+	}
+}
+
+// fxChange changes anything of a SIM, as a webhook refresh may.
 func fxChange(r *rand.Rand, s *fxSIM) {
 	switch r.IntN(6) {
 	case 0:
