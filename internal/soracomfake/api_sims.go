@@ -25,7 +25,7 @@ func handleListSims(rq *request) {
 func handleGetSim(rq *request) {
 	f := rq.f
 	f.mu.RLock()
-	s, found := f.fleet(rq.coverage).byID[rq.params["sim_id"]]
+	s, found := f.fleet(rq.coverage).byID[rq.param("sim_id")]
 	var v simJSON
 	if found {
 		v = s.view(f.opts.OperatorID)

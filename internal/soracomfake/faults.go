@@ -29,6 +29,10 @@ type Faults struct {
 	// RateLimitNext answers the next N requests with 429, as if the rate
 	// limit were exhausted.
 	RateLimitNext int `json:"rateLimitNext,omitempty"`
+	// RateLimitWithoutHeaders sends those 429s without any
+	// X-Soracom-Ratelimit-* header, as SORACOM does not promise them on a
+	// 429: the client then has nothing to tell it when to try again.
+	RateLimitWithoutHeaders bool `json:"rateLimitWithoutHeaders,omitempty"`
 	// TruncateNext cuts the body of the next N 200 responses in half: the
 	// status is 200 and the JSON is malformed.
 	TruncateNext int `json:"truncateNext,omitempty"`
@@ -156,7 +160,7 @@ func (fi *faultInjector) before(rq *request) faultOutcome {
 
 	fi.mu.Lock()
 	f := &fi.faults
-	status, drop := 0, false
+	status, drop, bare := 0, false, f.RateLimitWithoutHeaders
 	switch {
 	case f.DropNext > 0:
 		f.DropNext--
@@ -179,9 +183,11 @@ func (fi *faultInjector) before(rq *request) faultOutcome {
 		dropConnection(rq.w)
 		return faultDropped
 	case status == http.StatusTooManyRequests:
-		st := rq.f.limits.peek(bucketKey{rq.coverage, operatorSubject(rq.f), rq.template})
-		st.remaining = 0
-		st.setHeaders(rq.w.Header())
+		if !bare {
+			st := rq.f.limits.peek(rq.f.limits.key(rq.coverage, operatorSubject(rq.f), rq.template))
+			st.remaining = 0
+			st.setHeaders(rq.w.Header())
+		}
 		rq.fail(status, codeRateLimited, "rate limit exceeded; retry after the window refreshes")
 		return faultAnswered
 	case status != 0:
