@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -41,6 +42,11 @@ type Faults struct {
 	DropNext int `json:"dropNext,omitempty"`
 	// AlwaysFail answers every request with 503 until cleared.
 	AlwaysFail bool `json:"alwaysFail,omitempty"`
+	// MalformedSIMs are SIM IDs served with a sessionStatus that is a
+	// string instead of an object, in listSims and getSim answers (whatever
+	// Coverage and Path say): one odd SIM in an otherwise valid page, which
+	// breaks the definition on purpose.
+	MalformedSIMs []string `json:"malformedSims,omitempty"`
 }
 
 // MarshalJSON writes Latency as a duration string.
@@ -202,6 +208,28 @@ func (f *Faults) failStatus() int {
 		return http.StatusServiceUnavailable
 	}
 	return f.FailStatus
+}
+
+// malformed reports whether the SIM is to be served malformed.
+func (fi *faultInjector) malformed(simID string) bool {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	return slices.Contains(fi.faults.MalformedSIMs, simID)
+}
+
+// malformedSimJSON is a SIM whose sessionStatus has the wrong type.
+type malformedSimJSON struct {
+	simJSON
+	SessionStatus string `json:"sessionStatus"`
+}
+
+// simItem renders a SIM for an answer, malformed when a fault asks for it.
+func (f *Fake) simItem(s *sim) any {
+	v := s.view(f.opts.OperatorID)
+	if f.faults.malformed(s.id) {
+		return malformedSimJSON{simJSON: v, SessionStatus: "not an object"}
+	}
+	return v
 }
 
 // mangle cuts a 200 body in half when a truncation is pending.

@@ -106,7 +106,8 @@ func TestSameSeedSameFleet(t *testing.T) {
 	if a3, _ := dump(8); a3 == a1 {
 		t.Fatal("a different seed serves the same fleet")
 	}
-	if New(Options{Seed: 7}).Credentials() != New(Options{Seed: 7}).Credentials() {
+	first, second := New(Options{Seed: 7}), New(Options{Seed: 7})
+	if first.Credentials() != second.Credentials() {
 		t.Fatal("generated credentials depend on more than the seed")
 	}
 }
