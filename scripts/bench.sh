@@ -14,7 +14,8 @@ go test -run '^$' -bench 'BenchmarkRender|BenchmarkScrape' -benchtime 5x -benchm
 
 echo "## whole exporter, $sims SIMs on two coverages"
 go build -o "$work/soracom_exporter" ./cmd/soracom_exporter
-"$work/soracom_exporter" fake-api --sims "$sims" --clock.speed 0 --rate-limit 100000 >"$work/fake.json" 2>"$work/fake.log" &
+go build -o "$work/soracom_fake" ./cmd/soracom_fake
+"$work/soracom_fake" --sims "$sims" --clock.speed 0 --rate-limit 100000 >"$work/fake.json" 2>"$work/fake.log" &
 for _ in $(seq 100); do [ -s "$work/fake.json" ] && break; sleep 0.2; done
 read -r jp g key_id key < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["endpoints"]["jp"], d["endpoints"]["g"], d["authKeyId"], d["authKey"])' "$work/fake.json")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

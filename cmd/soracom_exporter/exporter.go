@@ -64,7 +64,7 @@ type flags struct {
 func newFlagParser(f *flags) *kingpin.Application {
 	a := kingpin.New("soracom_exporter", "Prometheus exporter for SORACOM IoT SIMs: session status, inventory, traffic and cost.\n\n"+
 		"Polls the SORACOM API in the background and serves the results over HTTP and/or as a node_exporter textfile.\n"+
-		"Run `soracom_exporter --demo` to try it on a built-in fake fleet, and `soracom_exporter fake-api --help` for the fake API alone.")
+		"Run `soracom_exporter --demo` to try it on a built-in fake fleet, and `soracom_fake --help` for the fake API alone.")
 	a.Version(version.Print("soracom_exporter"))
 	a.HelpFlag.Short('h')
 	f.set = map[string]*bool{}

@@ -23,9 +23,6 @@ func main() {
 // run is main without the process: tests call it with their own arguments,
 // environment and output.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
-	if len(args) > 0 && args[0] == "fake-api" {
-		return runFakeAPI(ctx, args[1:], stdout, stderr)
-	}
 	if err := runExporter(ctx, args, stdout, stderr, lookupEnv); err != nil {
 		fmt.Fprintln(stderr, "soracom_exporter:", err)
 		return exitCode(err)

@@ -120,16 +120,9 @@ func TestConfigCheckPrintsWithoutSecrets(t *testing.T) {
 	}
 }
 
-func TestFakeAPIUsage(t *testing.T) {
-	code, _, stderr := runArgs(t, []string{"fake-api", "--coverage", "eu"}, nil)
-	if code != exitUsage || !strings.Contains(stderr, "--coverage=eu: use jp or g") {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-}
-
 func TestHelpAndVersionExitZero(t *testing.T) {
 	none := func(string) (string, bool) { return "", false }
-	for _, args := range [][]string{{"--help"}, {"--version"}, {"fake-api", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"--version"}} {
 		code, stdout, stderr := runArgs(t, args, none)
 		if code != 0 || stdout+stderr == "" || strings.Contains(stderr, "credentials") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)

@@ -71,6 +71,9 @@ func (a Account) Resolve(lookupEnv func(string) (string, bool)) (ResolvedAccount
 	for _, c := range r.Coverages {
 		r.Endpoints[c] = a.Endpoint(c)
 		_, overridden := a.Endpoints[c]
+		if !overridden && profile.Sandbox {
+			r.Endpoints[c] = soracom.DefaultEndpoint(c, true)
+		}
 		// soracom-cli uses a profile's endpoint for the profile's coverage.
 		if !overridden && profile.Endpoint != "" && (profile.CoverageType == "" || profile.CoverageType == c) {
 			r.Endpoints[c] = profile.Endpoint

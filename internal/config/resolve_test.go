@@ -193,6 +193,14 @@ func TestResolveProfile(t *testing.T) {
 		soracom.CoverageGlobal: "http://127.0.0.1:9090",
 	})
 
+	// A sandbox profile logs in to the sandbox hosts.
+	sandboxDir := profileDir(t, "sbx", `{"sandbox":true,"coverageType":"g","email":"dev@example.com","password":"`+testSecret+`"}`, 0o600)
+	r, err = account(t, "", "{profile: sbx}").Resolve(env("SORACOM_PROFILE_DIR", sandboxDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEqual(t, "sandbox profile", r.Endpoints, map[soracom.Coverage]string{soracom.CoverageGlobal: "https://g.api-sandbox.soracom.io"})
+
 	r, err = account(t, "    coverages: [g]\n    endpoints: {g: 'http://10.0.0.1'}\n", "{profile: lab}").Resolve(lookup)
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ type API struct {
 	remaining *prometheus.GaugeVec
 	limit     *prometheus.GaugeVec
 	auth      *prometheus.CounterVec
+	decode    *prometheus.CounterVec
 }
 
 // NewAPI registers the API metrics on reg.
@@ -51,8 +52,12 @@ func NewAPI(reg prometheus.Registerer) *API {
 			Name: "soracom_exporter_auth_total",
 			Help: "Authentications (POST /v1/auth) by result: success, rejected (bad credentials) or error.",
 		}, append(targetLabels, "result")),
+		decode: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "soracom_exporter_decode_errors_total",
+			Help: "Items of SORACOM API answers that did not decode (one SIM of a page) and were skipped, or answers of one object that did not, by route template.",
+		}, append(targetLabels, "operation")),
 	}
-	reg.MustRegister(a.requests, a.duration, a.retries, a.remaining, a.limit, a.auth)
+	reg.MustRegister(a.requests, a.duration, a.retries, a.remaining, a.limit, a.auth, a.decode)
 	return a
 }
 
@@ -89,4 +94,8 @@ func (o *observer) ObserveRequest(ev soracom.RequestEvent) {
 
 func (o *observer) ObserveAuth(result string) {
 	o.api.auth.WithLabelValues(o.account, o.coverage, result).Inc()
+}
+
+func (o *observer) ObserveDecodeError(operation string) {
+	o.api.decode.WithLabelValues(o.account, o.coverage, operation).Inc()
 }

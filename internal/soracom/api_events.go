@@ -22,24 +22,12 @@ type SessionEvent struct {
 	Cell        *Cell  `json:"cell"`
 }
 
-// ListSimSessionEvents yields the session events of one SIM between from
-// and to, both inclusive and in milliseconds; zero leaves a bound to the
-// API (the last 32 days up to now). Events come newest first, page by page
-// (GET /v1/sims/{sim_id}/events/sessions, operationId listSimSessionEvents).
-func (c *Client) ListSimSessionEvents(ctx context.Context, simID string, from, to Millis, yield func(*SessionEvent) error) error {
-	q := url.Values{}
-	if from > 0 {
-		q.Set("from", strconv.FormatInt(int64(from), 10))
-	}
-	if to > 0 {
-		q.Set("to", strconv.FormatInt(int64(to), 10))
-	}
-	return stopOK(list(ctx, c, "/sims/{sim_id}/events/sessions", "/sims/"+pathEscape(simID)+"/events/sessions", q, yield))
-}
-
-// SessionEventsPage is one page of ListSimSessionEvents: the events and the
-// key of the next page ("" on the last). key "" asks for the first page.
-// Callers that budget their calls page by page use it.
+// SessionEventsPage is one page of the session events of one SIM between
+// from and to, both inclusive and in milliseconds (zero leaves a bound to
+// the API: the last 32 days up to now): the events, newest first, and the
+// key of the next page ("" on the last). key "" asks for the first page;
+// callers budget their calls page by page (GET
+// /v1/sims/{sim_id}/events/sessions, operationId listSimSessionEvents).
 func (c *Client) SessionEventsPage(ctx context.Context, simID string, from, to Millis, key string) ([]SessionEvent, string, error) {
 	q := url.Values{}
 	if from > 0 {

@@ -110,3 +110,34 @@ func TestFailedExportIsReported(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestExportIsResumedByItsID: a wait that runs out of time leaves the export
+// pending, with its ID; waiting again on that ID gets the file without a
+// second export.
+func TestExportIsResumedByItsID(t *testing.T) {
+	e := newEnv(t, soracomfake.Options{SIMs: 8, Coverages: []string{jp}, ExportProcessing: 20 * time.Minute}, nil)
+	e.fake.Advance(2 * time.Hour)
+	now := e.fake.Now()
+	exp, err := e.client.ExportAirStats(context.Background(), now.Add(-time.Hour), now, soracom.PeriodMonth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent, cancel := context.WithCancel(context.Background())
+	cancel() // the poll's time is up
+	_, err = e.client.WaitExportedFile(spent, exp, time.Second)
+	var pending *soracom.ExportPendingError
+	if !errors.As(err, &pending) || pending.ExportedFileID != exp.ExportedFileID || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the export pending with its ID", err)
+	}
+	e.clock.Slept()
+	url, err := e.client.WaitExportedFile(context.Background(), &soracom.FileExport{ExportedFileID: pending.ExportedFileID}, time.Second)
+	if err != nil || url == "" {
+		t.Fatalf("resumed wait: %q, %v", url, err)
+	}
+	if _, waited := e.clock.Slept(); waited < 20*time.Minute {
+		t.Fatalf("the file came after %v, the export takes 20m", waited)
+	}
+	if n := e.fake.Calls(jp, http.MethodPost, "/stats/air/operators/{operator_id}/export"); n != 1 {
+		t.Fatalf("%d exports started, want 1", n)
+	}
+}

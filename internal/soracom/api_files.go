@@ -22,10 +22,28 @@ func (c *Client) GetExportedFile(ctx context.Context, exportedFileID string) (*E
 // ErrExportFailed is returned when SORACOM reports an export as failed.
 var ErrExportFailed = errors.New("soracom: the export failed")
 
+// ExportPendingError is returned by WaitExportedFile when ctx ended while the
+// export was still processing. The export goes on at SORACOM: a later call
+// resumes waiting on ExportedFileID (WaitExportedFile with
+// &FileExport{ExportedFileID: id}, or GetExportedFile) instead of starting
+// a new one. It unwraps to ctx's error.
+type ExportPendingError struct {
+	ExportedFileID string
+	Err            error
+}
+
+func (e *ExportPendingError) Error() string {
+	return fmt.Sprintf("soracom: exported file %s still processing: %v", e.ExportedFileID, e.Err)
+}
+
+func (e *ExportPendingError) Unwrap() error { return e.Err }
+
 // WaitExportedFile follows an export until its file can be downloaded and
 // returns the download URL. A synchronous export already carries it. The
 // state is asked for first after firstPoll, then at growing intervals (at
-// most maxExportPoll) until ctx ends.
+// most maxExportPoll) until ctx ends; an export still processing then gives
+// an *ExportPendingError. To resume waiting on an export started earlier,
+// pass &FileExport{ExportedFileID: id}.
 func (c *Client) WaitExportedFile(ctx context.Context, exp *FileExport, firstPoll time.Duration) (string, error) {
 	if exp.URL != "" {
 		return exp.URL, nil
@@ -35,11 +53,14 @@ func (c *Client) WaitExportedFile(ctx context.Context, exp *FileExport, firstPol
 	}
 	wait := max(firstPoll, time.Millisecond)
 	for {
-		if err := sleepCtx(ctx, wait); err != nil {
-			return "", fmt.Errorf("soracom: waiting for exported file %s: %w", exp.ExportedFileID, err)
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			return "", &ExportPendingError{ExportedFileID: exp.ExportedFileID, Err: err}
 		}
 		f, err := c.GetExportedFile(ctx, exp.ExportedFileID)
 		if err != nil {
+			if ctx.Err() != nil {
+				return "", &ExportPendingError{ExportedFileID: exp.ExportedFileID, Err: err}
+			}
 			return "", err
 		}
 		switch f.Status {

@@ -31,7 +31,7 @@ func (c *Client) GetAirStatsOfSim(ctx context.Context, simID string, from, to ti
 // with export_mode=async, operationId exportAirStats). The answer carries
 // the exported file ID to follow with WaitExportedFile.
 func (c *Client) ExportAirStats(ctx context.Context, from, to time.Time, period StatsPeriod) (*FileExport, error) {
-	op, err := c.EnsureOperatorID(ctx)
+	op, err := c.ensureOperatorID(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +53,9 @@ func (c *Client) ExportAirStats(ctx context.Context, from, to time.Time, period 
 
 func asyncExport() url.Values { return url.Values{"export_mode": {"async"}} }
 
-// EnsureOperatorID returns the operator ID, authenticating first when the
+// ensureOperatorID returns the operator ID, authenticating first when the
 // client has not yet done so: some paths (the operator-wide export) need it.
-func (c *Client) EnsureOperatorID(ctx context.Context) (string, error) {
+func (c *Client) ensureOperatorID(ctx context.Context) (string, error) {
 	if id := c.OperatorID(); id != "" {
 		return id, nil
 	}
@@ -79,6 +79,9 @@ func (c *Client) sendJSON(ctx context.Context, req request, out any) error {
 	}
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		if !isSyntaxError(err) {
+			c.obs.ObserveDecodeError(req.op)
+		}
 		return &MalformedResponseError{Method: req.method, Operation: req.op, Err: err}
 	}
 	return nil

@@ -54,7 +54,7 @@ func (c *Client) token(ctx context.Context) (token, error) {
 func (c *Client) cachedToken() (token, bool) {
 	c.auth.mu.Lock()
 	defer c.auth.mu.Unlock()
-	if c.auth.valid && time.Now().Before(c.auth.renewAt) {
+	if c.auth.valid && c.clock.Now().Before(c.auth.renewAt) {
 		return c.auth.current, true
 	}
 	return token{}, false
@@ -103,7 +103,7 @@ func (c *Client) authenticate(ctx context.Context) (token, error) {
 	if err != nil {
 		return token{}, err
 	}
-	requested := time.Now()
+	requested := c.clock.Now()
 	// Retrying POST /auth after a 5xx is harmless: it creates nothing that
 	// outlives an unused token.
 	resp, err := c.do(ctx, request{method: http.MethodPost, op: "/auth", path: "/auth", body: body, idempotent: true, noAuth: true})

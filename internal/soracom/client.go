@@ -17,12 +17,17 @@ import (
 	"time"
 )
 
-// Observer receives one event per HTTP attempt and per authentication, so
-// the exporter can count them without the client knowing about Prometheus.
-// Implementations must be safe for concurrent use and fast.
+// Observer receives one event per HTTP attempt, per authentication and per
+// item of an answer that could not be decoded, so the exporter can count
+// them without the client knowing about Prometheus. Implementations must be
+// safe for concurrent use and fast.
 type Observer interface {
 	ObserveRequest(RequestEvent)
 	ObserveAuth(result string)
+	// ObserveDecodeError is called once per item skipped because it did
+	// not decode (one SIM of a page), and once per answer of a single
+	// object that did not; operation is the route template.
+	ObserveDecodeError(operation string)
 }
 
 // RequestEvent describes one HTTP attempt.
@@ -52,6 +57,7 @@ type nopObserver struct{}
 
 func (nopObserver) ObserveRequest(RequestEvent) {}
 func (nopObserver) ObserveAuth(string)          {}
+func (nopObserver) ObserveDecodeError(string)   {}
 
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
@@ -75,12 +81,27 @@ type Options struct {
 	// Max429Waits bounds how often one call waits out a 429 (default 3).
 	Max429Waits int
 	// TokenTimeout is the token lifetime asked for (tokenTimeoutSeconds,
-	// default 24h, at most 48h as the spec allows).
+	// default 24h; SORACOM issues tokens of 180 s to 48 h, and values
+	// outside are brought within).
 	TokenTimeout time.Duration
 	Observer     Observer
 	Logger       *slog.Logger
 	UserAgent    string
+	// Clock is the time the client waits and renews tokens by (default:
+	// the real clock).
+	Clock Clock
 }
+
+// Token lifetimes SORACOM issues (tokenTimeoutSeconds).
+const (
+	MinTokenTimeout = 180 * time.Second
+	MaxTokenTimeout = 48 * time.Hour
+)
+
+// noHintWait is how long a call waits after a 429 that tells nothing about
+// when to try again, when no earlier answer told when the window refreshes:
+// SORACOM says to wait "up to one minute".
+const noHintWait = time.Minute
 
 // Client talks to one SORACOM API host (one coverage) as one operator. It is
 // safe for concurrent use; concurrent calls share one token.
@@ -91,8 +112,15 @@ type Client struct {
 	opts     Options
 	obs      Observer
 	log      *slog.Logger
+	clock    Clock
 	auth     authState
-	limiters sync.Map // operation -> *limiter
+	limiters sync.Map // operation -> *opLimiter
+	budgets  *limiterPool
+	// denied remembers the operations whose 403 was logged at warning
+	// level, so a missing permission is named once, not on every poll.
+	denied sync.Map
+	// undecodable remembers the items already logged as undecodable.
+	undecodable logOnce
 }
 
 // New returns a Client. It does not contact the API: the first call
@@ -115,7 +143,10 @@ func New(opts Options) (*Client, error) {
 	setDefault(&opts.RetryMaxDelay, 10*time.Second)
 	setDefault(&opts.Max429Waits, 3)
 	setDefault(&opts.TokenTimeout, 24*time.Hour)
-	opts.TokenTimeout = min(max(opts.TokenTimeout, time.Second), 48*time.Hour)
+	opts.TokenTimeout = min(max(opts.TokenTimeout, MinTokenTimeout), MaxTokenTimeout)
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
+	}
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}
 	}
@@ -126,12 +157,14 @@ func New(opts Options) (*Client, error) {
 		opts.UserAgent = "soracom_exporter"
 	}
 	c := &Client{
-		base:  base + "/v1",
-		creds: opts.Credentials,
-		http:  opts.HTTPClient,
-		opts:  opts,
-		obs:   opts.Observer,
-		log:   opts.Logger,
+		base:    base + "/v1",
+		creds:   opts.Credentials,
+		http:    opts.HTTPClient,
+		opts:    opts,
+		obs:     opts.Observer,
+		log:     opts.Logger,
+		clock:   opts.Clock,
+		budgets: newLimiterPool(),
 	}
 	c.auth.sem = make(chan struct{}, 1)
 	return c, nil
@@ -179,13 +212,15 @@ type request struct {
 
 // do sends req and returns the 2xx response, whose body the caller must
 // close. It authenticates, paces by the rate limit, renews the token once on
-// 401/403, waits out 429s and retries 5xx and transport errors of idempotent
-// calls, each within its bounds.
+// 401, waits out 429s and retries 5xx and transport errors of idempotent
+// calls, each within its bounds. A 403 is final: the credentials lack a
+// permission, and a new token would not have it either.
 func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
-	start := time.Now()
+	start := c.clock.Now()
 	lim := c.limiter(req.op)
 	attempts, waits429 := 0, 0
 	reauthed := false
+	var last429 error
 	for try := 0; ; try++ {
 		var tok token
 		if !req.noAuth {
@@ -194,7 +229,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 				return nil, err
 			}
 		}
-		if err := sleepCtx(ctx, lim.delay(time.Now())); err != nil {
+		if err := c.pace(ctx, req, lim, last429); err != nil {
 			return nil, err
 		}
 		attempts++
@@ -210,29 +245,31 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 			}
 			retryIn = c.backoff(attempts)
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			c.denied.Delete(req.op)
 			return resp, nil
 		default:
 			apiErr := readAPIError(req, resp)
 			switch code := resp.StatusCode; {
-			case (code == http.StatusUnauthorized || code == http.StatusForbidden) && !req.noAuth && !reauthed:
-				// The token may have expired or been revoked early: one
-				// fresh authentication, then the same call again. A second
-				// refusal is a real permission problem.
+			case code == http.StatusUnauthorized && !req.noAuth && !reauthed:
+				// The token expired or was revoked early: one fresh
+				// authentication, then the same call again. A second
+				// refusal is final.
 				reauthed = true
 				c.invalidate(tok)
 				c.log.Debug("token refused, authenticating again", "operation", req.op, "status", code)
 				continue
+			case code == http.StatusForbidden && !req.noAuth:
+				c.logDenied(req, apiErr)
+				return nil, apiErr
 			case code == http.StatusTooManyRequests:
 				if waits429 >= c.opts.Max429Waits {
 					return nil, apiErr
 				}
 				waits429++
-				wait, ok := retryAfter(resp.Header, time.Now())
-				if !ok {
-					wait = parseRateLimit(resp.Header).Refresh
-				}
-				wait = min(max(wait, time.Second), 65*time.Second)
-				lim.exhausted(wait, time.Now())
+				now := c.clock.Now()
+				wait := c.wait429(resp.Header, lim, now)
+				lim.exhausted(wait, now)
+				last429 = apiErr
 				c.log.Info("API rate limit reached, waiting for the refresh", "operation", req.op, "wait", wait)
 				continue // the limiter now holds the call until the refresh
 			case code >= 500 && req.idempotent:
@@ -242,19 +279,69 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 				return nil, apiErr
 			}
 		}
-		if attempts >= c.opts.MaxAttempts || time.Since(start)+retryIn > c.opts.MaxRetryTime {
+		if attempts >= c.opts.MaxAttempts || c.clock.Now().Sub(start)+retryIn > c.opts.MaxRetryTime {
 			return nil, fmt.Errorf("giving up after %d attempts: %w", attempts, err)
 		}
 		c.log.Debug("retrying API call", "operation", req.op, "attempt", attempts, "in", retryIn, "err", err)
-		if err := sleepCtx(ctx, retryIn); err != nil {
+		if err := c.clock.Sleep(ctx, retryIn); err != nil {
 			return nil, err
 		}
 	}
 }
 
+// pace waits as long as the limiter asks. A wait that would end after the
+// call's deadline is not started: the call fails at once, with the 429 that
+// caused the wait when there was one.
+func (c *Client) pace(ctx context.Context, req request, lim *opLimiter, last429 error) error {
+	d := lim.delay(c.clock.Now())
+	if d <= 0 {
+		return ctx.Err()
+	}
+	if beyondDeadline(ctx, d) {
+		if last429 != nil {
+			return fmt.Errorf("%w; the rate-limit window refreshes in %v, after this call's deadline", last429, d.Round(time.Second))
+		}
+		return fmt.Errorf("soracom: %s %s: the rate-limit budget is spent for %v, longer than this call may wait: %w",
+			req.method, req.op, d.Round(time.Second), context.DeadlineExceeded)
+	}
+	return c.clock.Sleep(ctx, d)
+}
+
+// wait429 decides how long to wait after a 429: what the answer says
+// (Retry-After, else the rate-limit headers), else until the refresh an
+// earlier answer announced, else a minute. SORACOM does not promise the
+// headers on a 429.
+func (c *Client) wait429(h http.Header, lim *opLimiter, now time.Time) time.Duration {
+	wait, ok := retryAfter(h, now)
+	if !ok {
+		if rl := parseRateLimit(h); rl.Present {
+			wait, ok = rl.Refresh, true
+		}
+	}
+	if !ok {
+		if wait, ok = lim.refreshIn(now); !ok {
+			wait = noHintWait
+		}
+	}
+	return min(max(wait, time.Second), noHintWait+5*time.Second)
+}
+
+// logDenied names a permission the credentials lack: at warning level the
+// first time for an operation (and again after it once succeeded), at debug
+// level after that, so that a poll every minute does not flood the log.
+// soracom_exporter_api_requests_total{code="403"} counts every one.
+func (c *Client) logDenied(req request, err *APIError) {
+	level := slog.LevelDebug
+	if _, seen := c.denied.LoadOrStore(req.op, true); !seen {
+		level = slog.LevelWarn
+	}
+	c.log.Log(context.Background(), level, "permission denied: the credentials' SAM policy does not allow this call; "+
+		"it will not be retried with a new token", "operation", req.method+" "+req.op, "code", err.Code, "message", err.Message)
+}
+
 // send makes one HTTP attempt. The attempt's timeout covers reading the body,
 // so it is released when the body is closed.
-func (c *Client) send(ctx context.Context, req request, tok token, retry bool, lim *limiter) (*http.Response, error) {
+func (c *Client) send(ctx context.Context, req request, tok token, retry bool, lim *opLimiter) (*http.Response, error) {
 	u := c.base + req.path
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
@@ -271,6 +358,9 @@ func (c *Client) send(ctx context.Context, req request, tok token, retry bool, l
 	}
 	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("User-Agent", c.opts.UserAgent)
+	// Error messages in English whatever the account's language, so logs
+	// read the same everywhere.
+	hreq.Header.Set("X-Soracom-Lang", "en")
 	if req.body != nil {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
@@ -288,7 +378,7 @@ func (c *Client) send(ctx context.Context, req request, tok token, retry bool, l
 	}
 	ev.StatusCode = resp.StatusCode
 	ev.RateLimit = parseRateLimit(resp.Header)
-	lim.observe(ev.RateLimit, time.Now())
+	lim.observe(ev.RateLimit, c.clock.Now())
 	c.obs.ObserveRequest(ev)
 	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
@@ -336,12 +426,16 @@ func (c *Client) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func (c *Client) limiter(op string) *limiter {
+func (c *Client) limiter(op string) *opLimiter {
 	if l, ok := c.limiters.Load(op); ok {
-		return l.(*limiter)
+		return l.(*opLimiter)
 	}
-	l, _ := c.limiters.LoadOrStore(op, &limiter{})
-	return l.(*limiter)
+	mine := c.budgets.newOp()
+	l, loaded := c.limiters.LoadOrStore(op, mine)
+	if loaded { // another caller created it first
+		c.budgets.drop(mine)
+	}
+	return l.(*opLimiter)
 }
 
 // getJSON performs an idempotent GET and decodes the JSON answer into out.
@@ -358,10 +452,16 @@ func (c *Client) getJSON(ctx context.Context, op, path string, query url.Values,
 		}
 		// A cut or garbled body is usually a transient fault of the path
 		// between here and the API: ask again, within the attempt budget.
+		// JSON of the wrong shape would come back the same: count it and
+		// give up at once.
+		if !isSyntaxError(err) {
+			c.obs.ObserveDecodeError(op)
+			return &MalformedResponseError{Method: http.MethodGet, Operation: op, Err: err}
+		}
 		if ctx.Err() != nil || attempt >= c.opts.MaxAttempts {
 			return &MalformedResponseError{Method: http.MethodGet, Operation: op, Err: err}
 		}
-		if err := sleepCtx(ctx, c.backoff(attempt)); err != nil {
+		if err := c.clock.Sleep(ctx, c.backoff(attempt)); err != nil {
 			return err
 		}
 	}

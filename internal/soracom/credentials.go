@@ -95,19 +95,26 @@ type Profile struct {
 	Name         string
 	CoverageType Coverage
 	Endpoint     string
-	Credentials  Credentials
+	// Sandbox is set by `soracom configure-sandbox`: the profile logs in to
+	// the API sandbox (api-sandbox.soracom.io) unless Endpoint says
+	// otherwise.
+	Sandbox     bool
+	Credentials Credentials
 }
 
 // profileFile mirrors soracom-cli's JSON field names.
 type profileFile struct {
-	CoverageType string `json:"coverageType"`
-	AuthKeyID    string `json:"authKeyId"`
-	AuthKey      string `json:"authKey"`
-	Email        string `json:"email"`
-	Password     string `json:"password"`
-	OperatorID   string `json:"operatorId"`
-	Username     string `json:"username"`
-	Endpoint     string `json:"endpoint"`
+	CoverageType   string `json:"coverageType"`
+	AuthKeyID      string `json:"authKeyId"`
+	AuthKey        string `json:"authKey"`
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	OperatorID     string `json:"operatorId"`
+	Username       string `json:"username"`
+	Endpoint       string `json:"endpoint"`
+	Sandbox        bool   `json:"sandbox"`
+	ProfileCommand string `json:"profileCommand"`
+	SourceProfile  string `json:"sourceProfile"`
 }
 
 // ProfileDir returns the soracom-cli profile directory: $SORACOM_PROFILE_DIR
@@ -149,9 +156,26 @@ func LoadProfile(dir, name string) (Profile, error) {
 		// The JSON error could quote part of the file, which holds a secret.
 		return Profile{}, fmt.Errorf("soracom-cli profile %s is not valid JSON", path)
 	}
+	// Two kinds of profile get their credentials in ways the exporter does
+	// not follow: say which, rather than a generic "no credentials".
+	switch {
+	case pf.ProfileCommand != "":
+		return Profile{}, fmt.Errorf("soracom-cli profile %s uses profileCommand, which soracom_exporter does not run: "+
+			"give the credentials in the profile itself or in the configuration file", path)
+	case pf.SourceProfile != "":
+		return Profile{}, fmt.Errorf("soracom-cli profile %s is a switch-user profile (sourceProfile), which soracom_exporter does not support: "+
+			"use an AuthKey of a SAM user of the target operator", path)
+	}
+	if pf.Sandbox && pf.Email != "" {
+		// `soracom configure-sandbox` keeps the production AuthKey it
+		// created the sandbox account with next to that account's email and
+		// password; the sandbox is logged in to with the latter.
+		pf.AuthKeyID, pf.AuthKey = "", ""
+	}
 	p := Profile{
 		Name:     name,
 		Endpoint: pf.Endpoint,
+		Sandbox:  pf.Sandbox,
 		Credentials: Credentials{
 			AuthKeyID:  pf.AuthKeyID,
 			AuthKey:    Secret(pf.AuthKey),

@@ -122,3 +122,29 @@ func TestNormalizeEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadProfileSandboxAndUnsupportedKinds(t *testing.T) {
+	dir := t.TempDir()
+	// What `soracom configure-sandbox` writes: the production AuthKey that
+	// created the sandbox account, and that account's login.
+	writeProfile(t, dir, "sandbox", 0o600, `{"sandbox":true,"coverageType":"jp","authKeyId":"keyId-prod","authKey":"`+secretValue+
+		`","email":"dev@example.com","password":"pw-sandbox","registerPaymentMethod":true}`)
+	p, err := LoadProfile(dir, "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Sandbox || p.Credentials.Kind() != "root" || p.Credentials.Email != "dev@example.com" || p.Credentials.AuthKey != "" {
+		t.Fatalf("sandbox profile read as %+v", p)
+	}
+
+	for name, c := range map[string]struct{ body, field string }{
+		"command": {`{"profileCommand":"/usr/local/bin/get-soracom-credentials"}`, "profileCommand"},
+		"switch":  {`{"operatorId":"OP0099999999","username":"ops","sourceProfile":"default"}`, "sourceProfile"},
+	} {
+		writeProfile(t, dir, name, 0o600, c.body)
+		_, err := LoadProfile(dir, name)
+		if err == nil || !strings.Contains(err.Error(), c.field) || strings.Contains(err.Error(), "no credentials") {
+			t.Errorf("%s profile: %v, want an error naming %s", name, err, c.field)
+		}
+	}
+}

@@ -32,6 +32,9 @@ func (e *APIError) Error() string {
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
 	}
+	if e.StatusCode == http.StatusForbidden {
+		b.WriteString(" (the permissions of these credentials, their SAM policy, do not allow this call)")
+	}
 	return b.String()
 }
 

@@ -59,14 +59,17 @@ func list[T any](ctx context.Context, c *Client, op, path string, query url.Valu
 
 // fetchPage gets one page. A page whose body is cut or garbled is asked for
 // again (within the client's attempt budget), so no item is ever handed out
-// twice or lost.
+// twice or lost; an item that is JSON but not of the expected shape is
+// skipped and reported (decode.go).
 func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Values) ([]T, string, error) {
 	for attempt := 1; ; attempt++ {
 		resp, err := c.do(ctx, request{method: http.MethodGet, op: op, path: path, query: q, idempotent: true})
 		if err != nil {
 			return nil, "", err
 		}
-		items, err := decodeArray[T](resp)
+		items, err := decodeArray[T](resp, func(index int, raw json.RawMessage, err error) {
+			c.skipItem(op, index, raw, err)
+		})
 		_ = resp.Body.Close()
 		if err == nil {
 			return items, nextKey(resp.Header), nil
@@ -78,36 +81,10 @@ func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Val
 			return nil, "", &MalformedResponseError{Method: http.MethodGet, Operation: op, Err: err}
 		}
 		c.log.Debug("malformed page, asking again", "operation", op, "attempt", attempt, "err", err)
-		if err := sleepCtx(ctx, c.backoff(attempt)); err != nil {
+		if err := c.clock.Sleep(ctx, c.backoff(attempt)); err != nil {
 			return nil, "", err
 		}
 	}
-}
-
-func decodeArray[T any](resp *http.Response) ([]T, error) {
-	dec := json.NewDecoder(resp.Body)
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil { // a literal null: treat as an empty page
-		return nil, nil
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("expected a JSON array, got %v", tok)
-	}
-	items := make([]T, 0, PageSize)
-	for dec.More() {
-		var it T
-		if err := dec.Decode(&it); err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 var linkNext = regexp.MustCompile(`<([^>]*)>\s*;[^,]*rel="?next"?`)

@@ -123,6 +123,30 @@ func (l *limiter) observe(rl RateLimit, now time.Time) {
 	l.known, l.limit, l.remaining, l.resetAt = true, rl.Limit, rl.Remaining, resetAt
 }
 
+// refreshIn returns how long until the window the limiter knows refreshes;
+// ok is false when it knows no window.
+func (l *limiter) refreshIn(now time.Time) (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.known && l.resetAt.After(now) {
+		return l.resetAt.Sub(now), true
+	}
+	return 0, false
+}
+
+// sameWindow is how far apart two answers may place a window's refresh and
+// still describe the same window: the API rounds the seconds before the
+// refresh, and answers take time to arrive.
+const sameWindow = 2 * time.Second
+
+// matches reports whether the limiter knows a window of this limit that
+// refreshes at resetAt.
+func (l *limiter) matches(limit int, resetAt time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.known && l.limit == limit && l.resetAt.Sub(resetAt).Abs() < sameWindow
+}
+
 // exhausted makes the limiter wait for the refresh, after a 429.
 func (l *limiter) exhausted(wait time.Duration, now time.Time) {
 	l.mu.Lock()
@@ -130,6 +154,7 @@ func (l *limiter) exhausted(wait time.Duration, now time.Time) {
 	l.blockedUntil, l.known = now.Add(wait), false
 }
 
+// sleepCtx waits d on the real clock, or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
@@ -142,4 +167,106 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// opLimiter is the limiter of one operation. SORACOM documents its limits
+// both per API path and per "API group" of related paths, without listing
+// the groups. So when two operations report the same limit and the same
+// refresh time (within sameWindow), they are taken to draw on one bucket and
+// share one budget: each call of either counts against both, and a 429 holds
+// both. Two paths that only happen to agree are paced more carefully than
+// needed, never less; they part again when their answers differ.
+type opLimiter struct {
+	pool *limiterPool
+	mu   sync.Mutex
+	cur  *limiter
+}
+
+func (o *opLimiter) current() *limiter {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cur
+}
+
+func (o *opLimiter) delay(now time.Time) time.Duration { return o.current().delay(now) }
+
+func (o *opLimiter) exhausted(wait time.Duration, now time.Time) { o.current().exhausted(wait, now) }
+
+func (o *opLimiter) refreshIn(now time.Time) (time.Duration, bool) { return o.current().refreshIn(now) }
+
+// observe records an answer's budget, moving the operation to the budget
+// that answer describes when it is not the one it has.
+func (o *opLimiter) observe(rl RateLimit, now time.Time) {
+	if !rl.Present {
+		return
+	}
+	cur := o.current()
+	if !cur.matches(rl.Limit, now.Add(rl.Refresh)) {
+		next := o.pool.move(cur, rl.Limit, now.Add(rl.Refresh))
+		o.mu.Lock()
+		o.cur = next
+		o.mu.Unlock()
+		cur = next
+	}
+	cur.observe(rl, now)
+}
+
+// limiterPool holds the budgets of one client and how many operations use
+// each.
+type limiterPool struct {
+	mu   sync.Mutex
+	refs map[*limiter]int
+}
+
+func newLimiterPool() *limiterPool { return &limiterPool{refs: map[*limiter]int{}} }
+
+// newOp returns the limiter of a new operation, with a budget of its own.
+func (p *limiterPool) newOp() *opLimiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l := &limiter{}
+	p.refs[l] = 1
+	return &opLimiter{pool: p, cur: l}
+}
+
+// move finds the budget for an answer of (limit, resetAt) that cur does not
+// match: another operation's budget that matches it, else cur itself when
+// no other operation shares it, else a new one.
+func (p *limiterPool) move(cur *limiter, limit int, resetAt time.Time) *limiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for b := range p.refs {
+		if b != cur && b.matches(limit, resetAt) {
+			p.release(cur)
+			p.refs[b]++
+			return b
+		}
+	}
+	if p.refs[cur] <= 1 {
+		return cur
+	}
+	p.release(cur)
+	l := &limiter{}
+	p.refs[l] = 1
+	return l
+}
+
+// drop forgets an operation limiter that was never used.
+func (p *limiterPool) drop(o *opLimiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.release(o.current())
+}
+
+func (p *limiterPool) release(l *limiter) {
+	if p.refs[l]--; p.refs[l] <= 0 {
+		delete(p.refs, l)
+	}
+}
+
+// shares reports how many operations use the budget of o (for tests).
+func (p *limiterPool) shares(o *opLimiter) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.refs[o.current()]
 }

@@ -96,3 +96,40 @@ func TestRetryAfter(t *testing.T) {
 		t.Fatal("garbage accepted")
 	}
 }
+
+func TestLimitersOfOneGroupShareTheirBudget(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	p := newLimiterPool()
+	sims, sim, cells := p.newOp(), p.newOp(), p.newOp()
+	sims.observe(RateLimit{Present: true, Limit: 100, Remaining: 50, Refresh: 30 * time.Second}, now)
+	// The same limit and refresh (to within the rounding of the header):
+	// one bucket.
+	sim.observe(RateLimit{Present: true, Limit: 100, Remaining: 49, Refresh: 29 * time.Second}, now.Add(600*time.Millisecond))
+	// Another window: a bucket of its own.
+	cells.observe(RateLimit{Present: true, Limit: 100, Remaining: 90, Refresh: 50 * time.Second}, now)
+	if p.shares(sims) != 2 || p.shares(sim) != 2 || p.shares(cells) != 1 {
+		t.Fatalf("shares: sims %d, sim %d, cells %d", p.shares(sims), p.shares(sim), p.shares(cells))
+	}
+	// Calls of one count against the other: 44 calls of /sims leave the
+	// reserve (5), and /sims/{sim_id} waits for the refresh.
+	for range 44 {
+		sims.delay(now)
+	}
+	if d := sim.delay(now); d != 29600*time.Millisecond {
+		t.Fatalf("the other operation of the group: delay %v, want the refresh (29.6s)", d)
+	}
+	if d := cells.delay(now); d != 0 {
+		t.Fatalf("an operation outside the group waits %v", d)
+	}
+	// A 429 holds the whole group.
+	later := now.Add(31 * time.Second)
+	sim.exhausted(10*time.Second, later)
+	if d := sims.delay(later); d != 10*time.Second {
+		t.Fatalf("after a 429 of the group: delay %v", d)
+	}
+	// They part when their answers part.
+	sim.observe(RateLimit{Present: true, Limit: 1000, Remaining: 999, Refresh: 60 * time.Second}, later)
+	if p.shares(sims) != 1 || p.shares(sim) != 1 {
+		t.Fatalf("after different answers: shares %d and %d", p.shares(sims), p.shares(sim))
+	}
+}

@@ -55,7 +55,7 @@ func handleListSessionEvents(rq *request) {
 
 	f := rq.f
 	f.mu.RLock()
-	s, found := f.fleet(rq.coverage).byID[rq.params["sim_id"]]
+	s, found := f.fleet(rq.coverage).byID[rq.param("sim_id")]
 	if !found {
 		f.mu.RUnlock()
 		rq.fail(http.StatusNotFound, codeNotFound, "no such SIM")

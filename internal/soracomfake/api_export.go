@@ -2,18 +2,22 @@ package soracomfake
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Asynchronous exports (exportAirStats, exportLatestBilling) and
 // getExportedFile. The file is rendered when the export is asked for, as a
-// snapshot of that moment. Its first status check answers "processing",
-// later ones "exported" with a download URL on the fake's own host, outside
-// /v1/: like SORACOM's pre-signed storage links it needs no API key or
-// token, and it refuses requests that carry them.
+// snapshot of that moment. It stays "processing" for ExportSettings.
+// Processing on the wall clock (by default: for its first status check
+// only), then answers "exported" with a download URL on the fake's own host,
+// outside /v1/: like SORACOM's pre-signed storage links it needs no API key
+// or token, and it refuses requests that carry them. With
+// ExportSettings.Fail it answers "failed" instead.
 
 // filesPrefix starts download URLs.
 const filesPrefix = "/_files/"
@@ -25,24 +29,92 @@ type exportedFile struct {
 	id, coverage, signature string
 	body                    []byte
 	checks                  int // getExportedFile calls so far
+	// readyAt is when processing ends; the zero time means "after the
+	// first check".
+	readyAt time.Time
+	failed  bool
+}
+
+// ExportSettings shape how asynchronous exports behave.
+type ExportSettings struct {
+	// Processing is how long a new export stays "processing", on the
+	// wall clock. Zero: one "processing" answer, then "exported".
+	Processing time.Duration `json:"-"`
+	// Fail makes new exports end "failed" instead of "exported".
+	Fail bool `json:"fail,omitempty"`
+}
+
+// MarshalJSON writes Processing as a duration string.
+func (s ExportSettings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Processing string `json:"processing"`
+		Fail       bool   `json:"fail"`
+	}{s.Processing.String(), s.Fail})
+}
+
+// UnmarshalJSON reads Processing as a duration string ("90s").
+func (s *ExportSettings) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Processing string `json:"processing"`
+		Fail       bool   `json:"fail"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	s.Fail, s.Processing = v.Fail, 0
+	if v.Processing != "" {
+		d, err := time.ParseDuration(v.Processing)
+		if err != nil || d < 0 {
+			return fmt.Errorf("processing must be a non-negative duration such as 90s")
+		}
+		s.Processing = d
+	}
+	return nil
 }
 
 type fileStore struct {
+	now func() time.Time
+
 	mu        sync.Mutex
+	settings  ExportSettings
 	seq       int
 	files     map[string]*exportedFile
 	order     []string
 	downloads int
 }
 
-func newFileStore() *fileStore { return &fileStore{files: map[string]*exportedFile{}} }
+func newFileStore(now func() time.Time, processing time.Duration) *fileStore {
+	return &fileStore{now: now, settings: ExportSettings{Processing: processing}, files: map[string]*exportedFile{}}
+}
+
+// SetExports changes how exports asked for from now on behave.
+func (f *Fake) SetExports(s ExportSettings) error {
+	if s.Processing < 0 {
+		return fmt.Errorf("processing must not be negative")
+	}
+	f.files.mu.Lock()
+	defer f.files.mu.Unlock()
+	f.files.settings = s
+	return nil
+}
+
+// Exports returns the export settings.
+func (f *Fake) Exports() ExportSettings {
+	f.files.mu.Lock()
+	defer f.files.mu.Unlock()
+	return f.files.settings
+}
 
 func (fs *fileStore) add(coverage string, body []byte, seed int64) *exportedFile {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.seq++
 	r := newRNG(uint64(seed), hashString("exported file"), uint64(fs.seq))
-	ef := &exportedFile{id: fmt.Sprintf("fe_%s", uuidLike(&r)), coverage: coverage, signature: hexID(&r, 32), body: body}
+	ef := &exportedFile{id: fmt.Sprintf("fe_%s", uuidLike(&r)), coverage: coverage, signature: hexID(&r, 32), body: body,
+		failed: fs.settings.Fail}
+	if fs.settings.Processing > 0 {
+		ef.readyAt = fs.now().Add(fs.settings.Processing)
+	}
 	fs.files[ef.id] = ef
 	fs.order = append(fs.order, ef.id)
 	if len(fs.order) > maxKeptFiles {
@@ -91,7 +163,7 @@ func (rq *request) downloadURL(ef *exportedFile) string {
 func handleGetExportedFile(rq *request) {
 	fs := rq.f.files
 	fs.mu.Lock()
-	ef, ok := fs.files[rq.params["exported_file_id"]]
+	ef, ok := fs.files[rq.param("exported_file_id")]
 	if !ok || ef.coverage != rq.coverage {
 		fs.mu.Unlock()
 		rq.fail(http.StatusNotFound, codeNotFound, "no such exported file")
@@ -99,12 +171,19 @@ func handleGetExportedFile(rq *request) {
 	}
 	ef.checks++
 	ready := ef.checks > 1
-	fs.mu.Unlock()
-	if !ready {
-		rq.ok(exportedFileJSON{Status: "processing"})
-		return
+	if !ef.readyAt.IsZero() {
+		ready = !fs.now().Before(ef.readyAt)
 	}
-	rq.ok(exportedFileJSON{Status: "exported", URL: rq.downloadURL(ef)})
+	failed := ef.failed
+	fs.mu.Unlock()
+	switch {
+	case !ready:
+		rq.ok(exportedFileJSON{Status: "processing"})
+	case failed:
+		rq.ok(exportedFileJSON{Status: "failed"})
+	default:
+		rq.ok(exportedFileJSON{Status: "exported", URL: rq.downloadURL(ef)})
+	}
 }
 
 // serveFile answers a download URL. It is not an API call: no token, no

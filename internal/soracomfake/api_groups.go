@@ -13,7 +13,7 @@ func handleListGroups(rq *request) {
 	}
 	f := rq.f
 	fl := f.fleet(rq.coverage) // groups never change after generation
-	p := pager{n: len(fl.groups), key: func(i int) string { return fl.groups[i].id }, scan: true}
+	p := pager{n: len(fl.groups), key: func(i int) string { return fl.groups[i].id }}
 	if tags != nil {
 		p.match = func(i int) bool { return tags.matches(fl.groups[i].tags) }
 	}

@@ -12,9 +12,9 @@ func handleListSims(rq *request) {
 	f.mu.RLock()
 	fl := f.fleet(rq.coverage)
 	idx, next := rq.page(pager{n: len(fl.sims), key: func(i int) string { return fl.sims[i].id }}, pp)
-	out := make([]simJSON, len(idx))
+	out := make([]any, len(idx))
 	for k, i := range idx {
-		out[k] = fl.sims[i].view(f.opts.OperatorID)
+		out[k] = f.simItem(fl.sims[i])
 	}
 	f.mu.RUnlock()
 	rq.setNext(next, pp.limit)
@@ -25,10 +25,10 @@ func handleListSims(rq *request) {
 func handleGetSim(rq *request) {
 	f := rq.f
 	f.mu.RLock()
-	s, found := f.fleet(rq.coverage).byID[rq.params["sim_id"]]
-	var v simJSON
+	s, found := f.fleet(rq.coverage).byID[rq.param("sim_id")]
+	var v any
 	if found {
-		v = s.view(f.opts.OperatorID)
+		v = f.simItem(s)
 	}
 	f.mu.RUnlock()
 	if !found {

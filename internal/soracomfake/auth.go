@@ -13,7 +13,7 @@ import (
 
 // authority issues and checks API keys and tokens. Tokens are per coverage
 // (a token of the Japan host is unknown to the Global host) and expire on
-// the real clock.
+// the wall clock (Options.WallClock).
 type authority struct {
 	opts *Options
 	now  func() time.Time
@@ -28,7 +28,7 @@ type issuedToken struct {
 }
 
 func newAuthority(o *Options) *authority {
-	return &authority{opts: o, now: time.Now, tokens: map[string]map[string]issuedToken{}}
+	return &authority{opts: o, now: o.WallClock, tokens: map[string]map[string]issuedToken{}}
 }
 
 // authRequestJSON is the AuthRequest schema. Pointers tell absent from empty.
@@ -53,6 +53,7 @@ type authResponseJSON struct {
 
 const (
 	defaultTokenTimeout = 86400  // seconds, AuthRequest.tokenTimeoutSeconds default
+	minTokenTimeout     = 180    // seconds, the shortest lifetime SORACOM issues
 	maxTokenTimeout     = 172800 // seconds, AuthRequest.tokenTimeoutSeconds maximum
 	maxAuthBody         = 64 << 10
 )
@@ -71,8 +72,8 @@ func handleAuth(rq *request) {
 	timeout := int64(defaultTokenTimeout)
 	if req.TokenTimeoutSeconds != nil {
 		timeout = *req.TokenTimeoutSeconds
-		if timeout < 1 || timeout > maxTokenTimeout {
-			rq.fail(http.StatusBadRequest, codeBadRequest, "tokenTimeoutSeconds must be between 1 and 172800")
+		if timeout < minTokenTimeout || timeout > maxTokenTimeout {
+			rq.fail(http.StatusBadRequest, codeBadRequest, "tokenTimeoutSeconds must be between 180 and 172800")
 			return
 		}
 	}
@@ -92,7 +93,7 @@ func handleAuth(rq *request) {
 		return
 	}
 	if !accepted {
-		rq.fail(http.StatusUnauthorized, codeAuthFailed, "authentication failed")
+		rq.fail(http.StatusUnauthorized, codeAuthFailed, msgInvalidLogin)
 		return
 	}
 	ttl := time.Duration(timeout) * time.Second
@@ -136,7 +137,7 @@ func (a *authority) authenticate(rq *request) bool {
 	key := rq.r.Header.Get("X-Soracom-API-Key")
 	token := rq.r.Header.Get("X-Soracom-Token")
 	if key == "" || token == "" {
-		rq.fail(http.StatusUnauthorized, codeUnauthorized, "X-Soracom-API-Key and X-Soracom-Token are required")
+		rq.fail(http.StatusUnauthorized, codeUnauthorized, msgTokenRequired)
 		return false
 	}
 	a.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -13,7 +12,7 @@ import (
 // counted.
 const controlPrefix = "/_fake/"
 
-// serveControl exposes the Go control methods over HTTP, for a separate
+// registerControl exposes the Go control methods over HTTP, for a separate
 // process driving a standalone fake:
 //
 //	GET    /_fake/sims[?coverage=jp]      fleet truth ([]SIMState); default: this host's coverage
@@ -30,47 +29,47 @@ const controlPrefix = "/_fake/"
 //	POST   /_fake/faults                  replace them (Faults as JSON, latency as "250ms")
 //	DELETE /_fake/faults                  clear them
 //	POST   /_fake/expire-tokens           invalidate every issued token
-//	GET    /_fake/traffic/...             data usage and bill truth (see serveTrafficControl)
+//	GET    /_fake/permissions             {"denied":["getSubscriber",...]}
+//	PUT    /_fake/permissions             replace the denied operations (same JSON)
+//	GET    /_fake/exports                 {"processing":"0s","fail":false}
+//	PUT    /_fake/exports                 replace the export settings (same JSON)
+//	GET    /_fake/traffic/...             data usage and bill truth (see registerTrafficControl)
 //	GET    /_fake/bills/latest
-func (f *Fake) serveControl(w http.ResponseWriter, r *http.Request, coverage string) {
-	path := strings.TrimPrefix(r.URL.Path, controlPrefix)
-	segs := strings.Split(path, "/")
-	route := r.Method + " " + path
-	switch {
-	case route == "GET sims":
-		cov := r.URL.Query().Get("coverage")
-		if cov == "" {
-			cov = coverage
+func (f *Fake) registerControl(mux *http.ServeMux, coverage string) {
+	mux.HandleFunc("GET "+controlPrefix+"sims", func(w http.ResponseWriter, r *http.Request) {
+		cov, ok := f.controlCoverage(w, r, coverage)
+		if ok {
+			controlJSON(w, f.SIMs(cov))
 		}
-		if _, ok := f.fleets[cov]; !ok {
-			controlError(w, http.StatusNotFound, "coverage not served")
-			return
-		}
-		controlJSON(w, f.SIMs(cov))
-	case len(segs) == 2 && segs[0] == "sims" && r.Method == http.MethodGet:
-		st, ok := f.SIM(segs[1])
+	})
+	mux.HandleFunc("GET "+controlPrefix+"sims/{sim_id}", func(w http.ResponseWriter, r *http.Request) {
+		st, ok := f.SIM(r.PathValue("sim_id"))
 		if !ok {
 			controlError(w, http.StatusNotFound, "no such SIM")
 			return
 		}
 		controlJSON(w, st)
-	case len(segs) == 3 && segs[0] == "sims" && segs[2] == "events" && r.Method == http.MethodGet:
-		evs, err := f.SessionEvents(segs[1])
+	})
+	mux.HandleFunc("GET "+controlPrefix+"sims/{sim_id}/events", func(w http.ResponseWriter, r *http.Request) {
+		evs, err := f.SessionEvents(r.PathValue("sim_id"))
 		if err != nil {
 			controlError(w, http.StatusNotFound, "no such SIM")
 			return
 		}
 		controlJSON(w, evs)
-	case len(segs) == 3 && segs[0] == "sims" && (segs[2] == "online" || segs[2] == "offline") && r.Method == http.MethodPost:
-		if err := f.SetOnline(segs[1], segs[2] == "online"); err != nil {
-			controlError(w, http.StatusNotFound, "no such SIM")
-			return
-		}
-		st, _ := f.SIM(segs[1])
-		controlJSON(w, st)
-	case strings.HasPrefix(route, "GET traffic") || strings.HasPrefix(route, "GET bills"):
-		f.serveTrafficControl(w, r, coverage)
-	case route == "GET summary":
+	})
+	for _, state := range []string{"online", "offline"} {
+		mux.HandleFunc("POST "+controlPrefix+"sims/{sim_id}/"+state, func(w http.ResponseWriter, r *http.Request) {
+			id := r.PathValue("sim_id")
+			if err := f.SetOnline(id, state == "online"); err != nil {
+				controlError(w, http.StatusNotFound, "no such SIM")
+				return
+			}
+			st, _ := f.SIM(id)
+			controlJSON(w, st)
+		})
+	}
+	mux.HandleFunc("GET "+controlPrefix+"summary", func(w http.ResponseWriter, _ *http.Request) {
 		type counts struct {
 			SIMs   int `json:"sims"`
 			Online int `json:"online"`
@@ -80,9 +79,11 @@ func (f *Fake) serveControl(w http.ResponseWriter, r *http.Request, coverage str
 			out[cov] = counts{f.SimCount(cov), f.OnlineCount(cov)}
 		}
 		controlJSON(w, out)
-	case route == "GET now":
+	})
+	mux.HandleFunc("GET "+controlPrefix+"now", func(w http.ResponseWriter, _ *http.Request) {
 		controlJSON(w, map[string]int64{"now": f.Now().UnixMilli()})
-	case route == "POST advance":
+	})
+	mux.HandleFunc("POST "+controlPrefix+"advance", func(w http.ResponseWriter, r *http.Request) {
 		d, err := time.ParseDuration(r.URL.Query().Get("d"))
 		if err != nil || d < 0 {
 			controlError(w, http.StatusBadRequest, "d must be a non-negative duration such as 5m")
@@ -90,36 +91,83 @@ func (f *Fake) serveControl(w http.ResponseWriter, r *http.Request, coverage str
 		}
 		f.Advance(d)
 		controlJSON(w, map[string]int64{"now": f.Now().UnixMilli()})
-	case route == "GET counters":
+	})
+	mux.HandleFunc("GET "+controlPrefix+"counters", func(w http.ResponseWriter, _ *http.Request) {
 		controlJSON(w, map[string]any{"total": f.TotalCalls(), "calls": f.CallCounts()})
-	case route == "POST counters/reset":
+	})
+	mux.HandleFunc("POST "+controlPrefix+"counters/reset", func(w http.ResponseWriter, _ *http.Request) {
 		f.ResetCounters()
 		w.WriteHeader(http.StatusNoContent)
-	case route == "GET faults":
-		controlJSON(w, f.Faults())
-	case route == "POST faults":
+	})
+	mux.HandleFunc("GET "+controlPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) { controlJSON(w, f.Faults()) })
+	mux.HandleFunc("POST "+controlPrefix+"faults", func(w http.ResponseWriter, r *http.Request) {
 		var fl Faults
-		body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
-		if err == nil {
-			err = json.Unmarshal(body, &fl)
+		if controlRead(w, r, &fl, f.SetFaults, "invalid faults") {
+			controlJSON(w, f.Faults())
 		}
-		if err == nil {
-			err = f.SetFaults(fl)
-		}
-		if err != nil {
-			controlError(w, http.StatusBadRequest, "invalid faults: "+err.Error())
-			return
-		}
-		controlJSON(w, f.Faults())
-	case route == "DELETE faults":
+	})
+	mux.HandleFunc("DELETE "+controlPrefix+"faults", func(w http.ResponseWriter, _ *http.Request) {
 		_ = f.SetFaults(Faults{})
 		w.WriteHeader(http.StatusNoContent)
-	case route == "POST expire-tokens":
+	})
+	mux.HandleFunc("POST "+controlPrefix+"expire-tokens", func(w http.ResponseWriter, _ *http.Request) {
 		f.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)
-	default:
-		controlError(w, http.StatusNotFound, "no such control endpoint")
+	})
+	type permissionsJSON struct {
+		Denied []string `json:"denied"`
 	}
+	mux.HandleFunc("GET "+controlPrefix+"permissions", func(w http.ResponseWriter, _ *http.Request) {
+		controlJSON(w, permissionsJSON{Denied: f.DeniedOperations()})
+	})
+	mux.HandleFunc("PUT "+controlPrefix+"permissions", func(w http.ResponseWriter, r *http.Request) {
+		var p permissionsJSON
+		apply := func(p permissionsJSON) error { return f.DenyOperations(p.Denied...) }
+		if controlRead(w, r, &p, apply, "invalid permissions") {
+			controlJSON(w, permissionsJSON{Denied: f.DeniedOperations()})
+		}
+	})
+	mux.HandleFunc("GET "+controlPrefix+"exports", func(w http.ResponseWriter, _ *http.Request) { controlJSON(w, f.Exports()) })
+	mux.HandleFunc("PUT "+controlPrefix+"exports", func(w http.ResponseWriter, r *http.Request) {
+		var s ExportSettings
+		if controlRead(w, r, &s, f.SetExports, "invalid export settings") {
+			controlJSON(w, f.Exports())
+		}
+	})
+	f.registerTrafficControl(mux, coverage)
+	mux.HandleFunc(controlPrefix, func(w http.ResponseWriter, _ *http.Request) {
+		controlError(w, http.StatusNotFound, "no such control endpoint")
+	})
+}
+
+// controlCoverage reads ?coverage=, defaulting to the host's own, and
+// answers 404 itself for a coverage the fake does not serve.
+func (f *Fake) controlCoverage(w http.ResponseWriter, r *http.Request, coverage string) (string, bool) {
+	if c := r.URL.Query().Get("coverage"); c != "" {
+		coverage = c
+	}
+	if _, ok := f.fleets[coverage]; !ok {
+		controlError(w, http.StatusNotFound, "coverage not served")
+		return "", false
+	}
+	return coverage, true
+}
+
+// controlRead decodes a control request's JSON body into v and applies it;
+// it answers 400 itself when either fails.
+func controlRead[T any](w http.ResponseWriter, r *http.Request, v *T, apply func(T) error, what string) bool {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err == nil {
+		err = json.Unmarshal(body, v)
+	}
+	if err == nil {
+		err = apply(*v)
+	}
+	if err != nil {
+		controlError(w, http.StatusBadRequest, what+": "+err.Error())
+		return false
+	}
+	return true
 }
 
 func controlJSON(w http.ResponseWriter, v any) {
@@ -130,5 +178,5 @@ func controlJSON(w http.ResponseWriter, v any) {
 func controlError(w http.ResponseWriter, status int, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(errorJSON{Code: "FAKE", Message: message})
+	_ = json.NewEncoder(w).Encode(errorJSON{Code: codeControlError, Message: message})
 }

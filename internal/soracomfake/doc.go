@@ -16,13 +16,13 @@
 // Global hosts: the same credentials work on both, tokens do not cross.
 // Serve runs both hosts on loopback ports.
 //
-// Operations served (operationId): POST /v1/auth (auth), GET /v1/sims
-// (listSims), GET /v1/sims/{sim_id} (getSim), GET
-// /v1/sims/{sim_id}/events/sessions (listSimSessionEvents), GET
-// /v1/subscribers (listSubscribers), GET /v1/subscribers/{imsi}
-// (getSubscriber), GET /v1/groups (listGroups), GET /v1/query/sims
-// (searchSims), GET /v1/cell_locations (getCellLocation: a stable made-up
-// position per cell, 404 for some).
+// It serves the operations the exporter calls, no more (operationId): POST
+// /v1/auth (auth), GET /v1/sims (listSims), GET /v1/sims/{sim_id} (getSim),
+// GET /v1/sims/{sim_id}/events/sessions (listSimSessionEvents), GET
+// /v1/subscribers/{imsi} (getSubscriber, with locationRegistrationStatus),
+// GET /v1/groups (listGroups), GET /v1/cell_locations (getCellLocation: a
+// stable made-up position per cell, 404 for some). Routes are
+// http.ServeMux patterns (router.go).
 //
 // Data usage and bills: POST /v1/stats/air/operators/{operator_id}/export
 // (exportAirStats), GET /v1/stats/air/sims/{sim_id} (getAirStatsOfSim), GET
@@ -39,8 +39,16 @@
 // The fake clock (Now, Advance, AdvanceTo, RunDemoClock) moves the fleet:
 // sessions come up and go down and devices hand over between cells with
 // fixed probabilities per simulated minute, every change is logged per SIM
-// (SessionEvents). Token lifetimes and rate-limit windows run on the real
-// clock.
+// (SessionEvents). Token lifetimes, rate-limit windows and export
+// processing run on Options.WallClock (the real clock by default).
+//
+// Where the real API is known to differ from its definition's silence, the
+// fake follows the real API: 401 with AUM0001 for a missing or expired
+// token, AUM0002 for wrong credentials, 403 for an operation the
+// credentials lack permission for (DeniedOperations), tokens of at least
+// 180 s, offline sessions that keep their IMSI and subscription,
+// getAirStatsOfSim spans of at most 3 days of minutes and 92 days of days.
+// Error codes SORACOM does not document start with "FAKE".
 //
 // Control API, in Go and over HTTP under /_fake/ on every host (see
 // serveControl for the HTTP routes):
@@ -50,9 +58,14 @@
 //     device); NewEventHandler plays SORACOM's Event Handler, POSTing a
 //     templated body to a webhook on each session Created or Deleted;
 //   - clock: Now, Advance, AdvanceTo;
-//   - faults: SetFaults, Faults (failing, error rate, latency, 429 bursts,
-//     truncated bodies, dropped connections, always failing) and
-//     ExpireTokens;
+//   - faults: SetFaults, Faults (failing, error rate, latency, 429 bursts
+//     with or without rate-limit headers, truncated bodies, dropped
+//     connections, always failing) and ExpireTokens;
+//   - permissions: DenyOperations, DeniedOperations (403 per operation);
+//   - exports: SetExports, Exports (how long exports stay processing,
+//     whether they fail);
+//   - rate limits: Options.RateLimitPerMinute, RateLimitGroups (one bucket
+//     shared by several paths);
 //   - counters: Calls, CallsWithStatus, CallCounts, TotalCalls,
 //     ResetCounters.
 package soracomfake

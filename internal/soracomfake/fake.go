@@ -20,6 +20,7 @@ type Fake struct {
 	sched  schedule
 
 	auth     *authority
+	perms    *permissions
 	limits   *rateLimiter
 	faults   *faultInjector
 	counters *counters
@@ -27,7 +28,7 @@ type Fake struct {
 	files    *fileStore
 
 	handlersMu sync.Mutex
-	handlers   map[string]http.Handler
+	handlers   map[string]*http.ServeMux
 }
 
 // New generates the fleet described by opts. Invalid options (unknown
@@ -39,11 +40,12 @@ func New(opts Options) *Fake {
 		now:      o.Start.UnixMilli(),
 		fleets:   map[string]*fleet{},
 		auth:     newAuthority(&o),
+		perms:    newPermissions(o.DeniedOperations),
 		limits:   newRateLimiter(&o),
 		faults:   newFaultInjector(o.Seed),
 		counters: newCounters(),
-		files:    newFileStore(),
-		handlers: map[string]http.Handler{},
+		files:    newFileStore(o.WallClock, o.ExportProcessing),
+		handlers: map[string]*http.ServeMux{},
 	}
 	for k, cov := range o.Coverages {
 		n := o.SIMs / len(o.Coverages)

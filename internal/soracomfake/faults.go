@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -29,6 +30,10 @@ type Faults struct {
 	// RateLimitNext answers the next N requests with 429, as if the rate
 	// limit were exhausted.
 	RateLimitNext int `json:"rateLimitNext,omitempty"`
+	// RateLimitWithoutHeaders sends those 429s without any
+	// X-Soracom-Ratelimit-* header, as SORACOM does not promise them on a
+	// 429: the client then has nothing to tell it when to try again.
+	RateLimitWithoutHeaders bool `json:"rateLimitWithoutHeaders,omitempty"`
 	// TruncateNext cuts the body of the next N 200 responses in half: the
 	// status is 200 and the JSON is malformed.
 	TruncateNext int `json:"truncateNext,omitempty"`
@@ -37,6 +42,11 @@ type Faults struct {
 	DropNext int `json:"dropNext,omitempty"`
 	// AlwaysFail answers every request with 503 until cleared.
 	AlwaysFail bool `json:"alwaysFail,omitempty"`
+	// MalformedSIMs are SIM IDs served with a sessionStatus that is a
+	// string instead of an object, in listSims and getSim answers (whatever
+	// Coverage and Path say): one odd SIM in an otherwise valid page, which
+	// breaks the definition on purpose.
+	MalformedSIMs []string `json:"malformedSims,omitempty"`
 }
 
 // MarshalJSON writes Latency as a duration string.
@@ -156,7 +166,7 @@ func (fi *faultInjector) before(rq *request) faultOutcome {
 
 	fi.mu.Lock()
 	f := &fi.faults
-	status, drop := 0, false
+	status, drop, bare := 0, false, f.RateLimitWithoutHeaders
 	switch {
 	case f.DropNext > 0:
 		f.DropNext--
@@ -179,9 +189,11 @@ func (fi *faultInjector) before(rq *request) faultOutcome {
 		dropConnection(rq.w)
 		return faultDropped
 	case status == http.StatusTooManyRequests:
-		st := rq.f.limits.peek(bucketKey{rq.coverage, operatorSubject(rq.f), rq.template})
-		st.remaining = 0
-		st.setHeaders(rq.w.Header())
+		if !bare {
+			st := rq.f.limits.peek(rq.f.limits.key(rq.coverage, operatorSubject(rq.f), rq.template))
+			st.remaining = 0
+			st.setHeaders(rq.w.Header())
+		}
 		rq.fail(status, codeRateLimited, "rate limit exceeded; retry after the window refreshes")
 		return faultAnswered
 	case status != 0:
@@ -196,6 +208,28 @@ func (f *Faults) failStatus() int {
 		return http.StatusServiceUnavailable
 	}
 	return f.FailStatus
+}
+
+// malformed reports whether the SIM is to be served malformed.
+func (fi *faultInjector) malformed(simID string) bool {
+	fi.mu.Lock()
+	defer fi.mu.Unlock()
+	return slices.Contains(fi.faults.MalformedSIMs, simID)
+}
+
+// malformedSimJSON is a SIM whose sessionStatus has the wrong type.
+type malformedSimJSON struct {
+	simJSON
+	SessionStatus string `json:"sessionStatus"`
+}
+
+// simItem renders a SIM for an answer, malformed when a fault asks for it.
+func (f *Fake) simItem(s *sim) any {
+	v := s.view(f.opts.OperatorID)
+	if f.faults.malformed(s.id) {
+		return malformedSimJSON{simJSON: v, SessionStatus: "not an object"}
+	}
+	return v
 }
 
 // mangle cuts a 200 body in half when a truncation is pending.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -176,7 +177,8 @@ func TestInvalidFaultsAreRejected(t *testing.T) {
 }
 
 func TestFaultsJSONRoundTrip(t *testing.T) {
-	in := Faults{FailNext: 3, FailStatus: 500, Latency: 250 * time.Millisecond, Path: "/sims", DropNext: 1}
+	in := Faults{FailNext: 3, FailStatus: 500, Latency: 250 * time.Millisecond, Path: "/sims", DropNext: 1,
+		RateLimitWithoutHeaders: true, MalformedSIMs: []string{"8981"}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +187,7 @@ func TestFaultsJSONRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
-	if out != in {
+	if !reflect.DeepEqual(out, in) {
 		t.Fatalf("%s decoded to %+v", b, out)
 	}
 	if err := json.Unmarshal([]byte(`{"latency":"soon"}`), &out); err == nil {

@@ -6,7 +6,7 @@ import (
 )
 
 // tagFilter is the tag_name / tag_value / tag_value_match_mode trio of
-// listSubscribers and listGroups.
+// listGroups.
 type tagFilter struct {
 	name, value string
 	prefix      bool
@@ -44,31 +44,4 @@ func (t *tagFilter) matches(tags tagSet) bool {
 		return strings.HasPrefix(v, t.value)
 	}
 	return v == t.value
-}
-
-// pipeList splits a filter that takes several values delimited by "|"; nil
-// when the parameter is absent or empty.
-func pipeList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "|")
-}
-
-func anyEqual(values []string, v string) bool {
-	for _, x := range values {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func anyPrefix(prefixes []string, v string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(v, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -164,3 +164,16 @@ type fleet struct {
 	groups   []*group // by group ID
 	groupsBy map[string]*group
 }
+
+// collect returns get's non-empty values over every subscription of the SIM.
+func (s *sim) collect(get func(*profile, *subscription) string) []string {
+	var out []string
+	for p := range s.profiles {
+		for k := range s.profiles[p].subs {
+			if v := get(&s.profiles[p], &s.profiles[p].subs[k]); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 )
 
 // Handler returns the API host of one coverage ("jp" or "g"). Every handler
@@ -19,15 +18,10 @@ func (f *Fake) Handler(coverage string) http.Handler {
 	defer f.handlersMu.Unlock()
 	h, ok := f.handlers[coverage]
 	if !ok {
-		h = &apiHandler{f: f, coverage: coverage}
+		h = f.newMux(coverage)
 		f.handlers[coverage] = h
 	}
 	return h
-}
-
-type apiHandler struct {
-	f        *Fake
-	coverage string
 }
 
 // request is one API request on its way through the pipeline.
@@ -37,59 +31,41 @@ type request struct {
 	w        http.ResponseWriter
 	r        *http.Request
 	template string
-	params   map[string]string
 }
 
-// ServeHTTP runs the pipeline: control API; else route, injected faults,
-// authentication, rate limit, operation; every API request is counted.
-func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f := h.f
-	if strings.HasPrefix(r.URL.Path, controlPrefix) {
-		f.serveControl(w, r, h.coverage)
-		return
-	}
-	if strings.HasPrefix(r.URL.Path, filesPrefix) {
-		f.serveFile(w, r)
-		return
-	}
-	rt, params, methodOK := match(r.Method, r.URL.EscapedPath())
-	template := unmatchedTemplate
-	if rt != nil {
-		template = rt.template
-	}
-	rec := &statusRecorder{ResponseWriter: w}
-	rq := &request{f: f, coverage: h.coverage, w: rec, r: r, template: template, params: params}
-	outcome := f.faults.before(rq)
-	if outcome == faultDropped {
-		f.counters.add(h.coverage, r.Method, template, statusDropped)
-		return
-	}
-	defer func() { f.counters.add(h.coverage, r.Method, template, rec.status) }()
-	if outcome == faultAnswered {
-		return
-	}
-	switch {
-	case rt == nil:
-		rq.fail(http.StatusNotFound, codeNotFound, "no such API path")
-	case !methodOK:
-		rec.Header().Set("Allow", rt.method)
-		rq.fail(http.StatusMethodNotAllowed, codeBadMethod, "method not allowed on this path")
-	case rt.template == "/auth":
-		if !f.limits.admit(rq, "ip:"+clientIP(r)) {
+// param returns a path parameter of the route, unescaped.
+func (rq *request) param(name string) string { return rq.r.PathValue(name) }
+
+// pipeline wraps one route: injected faults, then (for operations)
+// authentication, permission and rate limit, then the operation; every
+// request is counted under the route's template.
+func (f *Fake) pipeline(coverage string, rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		rq := &request{f: f, coverage: coverage, w: rec, r: r, template: rt.template}
+		outcome := f.faults.before(rq)
+		if outcome == faultDropped {
+			f.counters.add(coverage, r.Method, rt.template, statusDropped)
 			return
+		}
+		defer func() { f.counters.add(coverage, r.Method, rt.template, rec.status) }()
+		switch {
+		case outcome == faultAnswered:
+			return
+		case rt.method == "": // 404 and 405 need no credentials
+		case rt.template == "/auth":
+			if !f.limits.admit(rq, "ip:"+clientIP(r)) {
+				return
+			}
+		default:
+			// A 401 carries the operator's current rate-limit state too.
+			f.limits.peek(f.limits.key(coverage, operatorSubject(f), rt.template)).setHeaders(rec.Header())
+			if !f.auth.authenticate(rq) || !f.permits(rq, rt.operationID) || !f.limits.admit(rq, operatorSubject(f)) {
+				return
+			}
 		}
 		rt.handle(rq)
-	default:
-		// A 401 carries the operator's current rate-limit state too.
-		f.limits.peek(bucketKey{h.coverage, operatorSubject(f), template}).setHeaders(rec.Header())
-		if !f.auth.authenticate(rq) {
-			return
-		}
-		if !f.limits.admit(rq, operatorSubject(f)) {
-			return
-		}
-		rt.handle(rq)
-	}
+	})
 }
 
 func operatorSubject(f *Fake) string { return "operator:" + f.opts.OperatorID }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,4 +172,24 @@ func wantError(t testing.TB, r response, status int, code string) {
 	if !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 		t.Fatalf("error Content-Type %q", r.header.Get("Content-Type"))
 	}
+}
+
+// wallClock is an injected Options.WallClock that tests move by hand.
+type wallClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newWallClock() *wallClock { return &wallClock{t: time.Unix(1_700_000_000, 0)} }
+
+func (c *wallClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *wallClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

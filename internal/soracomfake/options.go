@@ -42,9 +42,27 @@ type Options struct {
 	SAMPassword string
 
 	// TokenTTL, when positive, overrides the token lifetime that the
-	// request's tokenTimeoutSeconds (default 86400) would give. Token
-	// lifetimes run on the real clock, not the fake one.
+	// request's tokenTimeoutSeconds (default 86400, at least 180) would
+	// give. Token lifetimes run on WallClock, not the fake clock.
 	TokenTTL time.Duration
+
+	// WallClock tells the time of the things that run on real time at
+	// SORACOM whatever the fleet does: token lifetimes, rate-limit windows
+	// and how long an export stays processing. Default: time.Now; tests
+	// share an injected clock with the client instead of sleeping.
+	WallClock func() time.Time
+
+	// DeniedOperations are operationIds ("getSubscriber", "exportAirStats")
+	// that the credentials lack permission for: a valid token gets 403 on
+	// them, as a SAM user whose policy does not allow the call does.
+	// DenyOperations changes them at run time.
+	DeniedOperations []string
+
+	// ExportProcessing is how long an asynchronous export stays
+	// "processing" on WallClock before getExportedFile answers "exported".
+	// Zero keeps the quick behaviour: one "processing" answer, then
+	// "exported". SetExports changes it at run time.
+	ExportProcessing time.Duration
 
 	// RateLimitPerMinute is the number of requests allowed per window,
 	// keyed by path template without /v1 ("/sims", "/sims/{sim_id}",
@@ -53,9 +71,15 @@ type Options struct {
 	// DefaultRateLimit applies to paths not in RateLimitPerMinute.
 	// Default: 600.
 	DefaultRateLimit int
-	// RateLimitWindow is the length of a rate-limit window on the real
-	// clock. Default: 1 minute; tests use a second or two.
+	// RateLimitWindow is the length of a rate-limit window on WallClock.
+	// Default: 1 minute.
 	RateLimitWindow time.Duration
+	// RateLimitGroups puts several path templates into one bucket, as
+	// SORACOM's changelog describes limits per "API group": the key names
+	// the group (its limit is RateLimitPerMinute[name], else
+	// DefaultRateLimit), the value lists its templates. A template belongs
+	// to at most one group.
+	RateLimitGroups map[string][]string
 
 	// Start is the fake clock's initial time. Default: DefaultStart.
 	Start time.Time
@@ -132,6 +156,25 @@ func (o Options) withDefaults() Options {
 	o.RateLimitPerMinute = limits
 	if o.DefaultRateLimit <= 0 {
 		o.DefaultRateLimit = defaultRateLimit
+	}
+	groups := make(map[string][]string, len(o.RateLimitGroups))
+	member := map[string]string{}
+	for name, templates := range o.RateLimitGroups {
+		for _, t := range templates {
+			t = normalizeTemplate(t)
+			if other, ok := member[t]; ok {
+				panic(fmt.Sprintf("soracomfake: template %s is in rate-limit groups %s and %s", t, other, name))
+			}
+			member[t] = name
+			groups[name] = append(groups[name], t)
+		}
+	}
+	o.RateLimitGroups = groups
+	if o.WallClock == nil {
+		o.WallClock = time.Now
+	}
+	if o.ExportProcessing < 0 {
+		panic(fmt.Sprintf("soracomfake: negative ExportProcessing %v", o.ExportProcessing))
 	}
 	if o.RateLimitWindow <= 0 {
 		o.RateLimitWindow = defaultWindow

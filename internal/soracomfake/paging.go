@@ -13,8 +13,8 @@ import (
 // the last page still carries a next key that leads to an empty page.
 
 // defaultPageLimit applies when a list call has no limit. 10 is the default
-// the definition documents (searchSims); the other list operations document
-// none.
+// the definition documents for searchSims; the list operations the fake
+// serves document none.
 const defaultPageLimit = 10
 
 const maxPageLimit = 100
@@ -58,39 +58,24 @@ type pager struct {
 	n     int
 	key   func(i int) string
 	match func(i int) bool // nil: every item
-	// scan evaluates a window of items and returns those that match, as a
-	// scan with a filter does: a page may hold fewer matches than the limit,
-	// even none, and the next key is the last item evaluated. Without scan,
-	// matches are collected until the page is full, as a search does, and
-	// the next key is the last item returned.
-	scan bool
 }
 
 // page returns the indexes of the items on the page and the next key ("" at
-// the end of the list).
+// the end of the list). With a filter it evaluates a window of items and
+// returns those that match, as a scan with a filter does: a page may hold
+// fewer matches than the limit, even none, and the next key is the last
+// item evaluated.
 func (rq *request) page(p pager, pp pageParams) (items []int, next string) {
 	start := sort.Search(p.n, func(i int) bool { return p.key(i) > pp.after })
 	size, trailing := rq.f.pageShape(rq.template, pp.after, pp.limit)
-	if p.scan || p.match == nil {
-		end := min(start+size, p.n)
-		for i := start; i < end; i++ {
-			if p.match == nil || p.match(i) {
-				items = append(items, i)
-			}
-		}
-		if end < p.n || (end > start && (end-start == pp.limit || trailing)) {
-			next = p.key(end - 1)
-		}
-		return items, next
-	}
-	i := start
-	for ; i < p.n && len(items) < size; i++ {
-		if p.match(i) {
+	end := min(start+size, p.n)
+	for i := start; i < end; i++ {
+		if p.match == nil || p.match(i) {
 			items = append(items, i)
 		}
 	}
-	if len(items) > 0 && (i < p.n || len(items) == pp.limit || trailing) {
-		next = p.key(items[len(items)-1])
+	if end < p.n || (end > start && (end-start == pp.limit || trailing)) {
+		next = p.key(end - 1)
 	}
 	return items, next
 }

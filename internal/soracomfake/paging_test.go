@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,25 +110,6 @@ func TestListingIsStableWhileTheClockStands(t *testing.T) {
 	}
 }
 
-func TestListSubscribersReachesEveryIMSIOnce(t *testing.T) {
-	f := newFake(t, Options{Seed: 5, SIMs: 250})
-	for _, cov := range []string{"jp", "g"} {
-		s := serveChecked(t, f, cov).login(f.Credentials())
-		imsis, _ := walk(t, s, "/v1/subscribers", "imsi", 100)
-		var want []string
-		for _, st := range f.SIMs(cov) {
-			want = append(want, st.IMSIs...)
-		}
-		sort.Strings(want)
-		if !slices.Equal(imsis, want) {
-			t.Fatalf("%s: listed %d subscribers, want %d in IMSI order", cov, len(imsis), len(want))
-		}
-		if len(want) <= f.SimCount(cov) {
-			t.Fatalf("%s: no SIM with more than one subscription in %d SIMs", cov, f.SimCount(cov))
-		}
-	}
-}
-
 func TestListGroupsPages(t *testing.T) {
 	f := newFake(t, Options{Seed: 5, SIMs: 10})
 	s := serveChecked(t, f, "jp").login(f.Credentials())
@@ -143,7 +123,7 @@ func TestLimitOutsideOneToHundredIs400(t *testing.T) {
 	f := newFake(t, Options{Seed: 1, SIMs: 4})
 	h := serveRaw(t, f, "jp")
 	s := h.login(f.Credentials())
-	for _, path := range []string{"/v1/sims", "/v1/subscribers", "/v1/groups", "/v1/query/sims"} {
+	for _, path := range []string{"/v1/sims", "/v1/groups", "/v1/sims/" + f.SimIDs("jp")[0] + "/events/sessions"} {
 		for _, limit := range []string{"101", "0", "-1", "ten"} {
 			wantError(t, s.get(path+"?limit="+limit), http.StatusBadRequest, codeBadRequest)
 		}
@@ -160,39 +140,5 @@ func TestDefaultLimitIsTen(t *testing.T) {
 	r := s.getOK("/v1/sims", &sims)
 	if len(sims) > defaultPageLimit || r.header.Get("X-Soracom-Next-Key") == "" {
 		t.Fatalf("first page without limit: %d SIMs, next key %q", len(sims), r.header.Get("X-Soracom-Next-Key"))
-	}
-}
-
-func TestSubscriberFiltersKeepPagingAndLink(t *testing.T) {
-	f := newFake(t, Options{Seed: 11, SIMs: 200})
-	s := serveChecked(t, f, "jp").login(f.Credentials())
-	imsis, pages := walk(t, s, "/v1/subscribers?status_filter=active|ready&speed_class_filter=s1.standard|s1.fast|t1.standard", "imsi", 20)
-	var want []string
-	for _, st := range f.SIMs("jp") {
-		if (st.Status == "active" || st.Status == "ready") && slices.Contains([]string{"s1.standard", "s1.fast", "t1.standard"}, st.SpeedClass) {
-			want = append(want, st.IMSI)
-		}
-	}
-	// Additional and second-profile subscriptions have statuses of their
-	// own; compare on the primary IMSIs only.
-	got := map[string]bool{}
-	for _, imsi := range imsis {
-		got[imsi] = true
-	}
-	for _, imsi := range want {
-		if !got[imsi] {
-			t.Fatalf("filtered listing misses %s (pages %v)", imsi, pages)
-		}
-	}
-	if len(want) == 0 {
-		t.Fatal("filter matched nothing: test fleet too small")
-	}
-
-	var tagged []struct{ Tags map[string]string }
-	s.getOK("/v1/subscribers?limit=100&tag_name=env&tag_value=pro&tag_value_match_mode=prefix", &tagged)
-	for _, sub := range tagged {
-		if sub.Tags["env"] != "prod" {
-			t.Fatalf("tag filter returned tags %v", sub.Tags)
-		}
 	}
 }

@@ -8,19 +8,22 @@ import (
 	"time"
 )
 
-// rateLimiter counts requests in fixed windows on the real clock, one
+// rateLimiter counts requests in fixed windows on the wall clock, one
 // bucket per coverage host, subject (the operator, or the client IP for
 // /auth) and path template, like the API's limits per operator, per API
-// path and per minute.
+// path and per minute. Templates of one Options.RateLimitGroups group share
+// the group's bucket.
 type rateLimiter struct {
-	opts *Options
-	now  func() time.Time
+	opts  *Options
+	now   func() time.Time
+	group map[string]string // template -> group name
 
 	mu      sync.Mutex
 	buckets map[bucketKey]*bucket
 }
 
-type bucketKey struct{ coverage, subject, template string }
+// bucketKey names a bucket; scope is a path template or a group name.
+type bucketKey struct{ coverage, subject, scope string }
 
 type bucket struct {
 	start time.Time
@@ -34,11 +37,25 @@ type rateState struct {
 }
 
 func newRateLimiter(o *Options) *rateLimiter {
-	return &rateLimiter{opts: o, now: time.Now, buckets: map[bucketKey]*bucket{}}
+	l := &rateLimiter{opts: o, now: o.WallClock, group: map[string]string{}, buckets: map[bucketKey]*bucket{}}
+	for name, templates := range o.RateLimitGroups {
+		for _, t := range templates {
+			l.group[t] = name
+		}
+	}
+	return l
 }
 
-func (l *rateLimiter) limitFor(template string) int {
-	if n, ok := l.opts.RateLimitPerMinute[template]; ok && n > 0 {
+// key returns the bucket a request to template counts against.
+func (l *rateLimiter) key(coverage, subject, template string) bucketKey {
+	if g, ok := l.group[template]; ok {
+		return bucketKey{coverage, subject, g}
+	}
+	return bucketKey{coverage, subject, template}
+}
+
+func (l *rateLimiter) limitFor(scope string) int {
+	if n, ok := l.opts.RateLimitPerMinute[scope]; ok && n > 0 {
 		return n
 	}
 	return l.opts.DefaultRateLimit
@@ -49,7 +66,7 @@ func (l *rateLimiter) take(k bucketKey) (rateState, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, now := l.current(k)
-	limit := l.limitFor(k.template)
+	limit := l.limitFor(k.scope)
 	admitted := b.used < limit
 	if admitted {
 		b.used++
@@ -62,7 +79,7 @@ func (l *rateLimiter) peek(k bucketKey) rateState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, now := l.current(k)
-	return l.state(b, l.limitFor(k.template), now)
+	return l.state(b, l.limitFor(k.scope), now)
 }
 
 // current returns k's bucket, starting a new window when the last one ended.
@@ -94,7 +111,7 @@ func (s rateState) setHeaders(h http.Header) {
 // headers; over the limit it answers 429 itself and the request is not
 // processed.
 func (l *rateLimiter) admit(rq *request, subject string) bool {
-	st, ok := l.take(bucketKey{rq.coverage, subject, rq.template})
+	st, ok := l.take(l.key(rq.coverage, subject, rq.template))
 	st.setHeaders(rq.w.Header())
 	if !ok {
 		rq.fail(http.StatusTooManyRequests, codeRateLimited, "rate limit exceeded; retry after the window refreshes")

@@ -1,7 +1,8 @@
 package soracomfake
 
 import (
-	"net/url"
+	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -11,84 +12,72 @@ const apiPrefix = "/v1"
 
 // route is one operation of the definition the fake serves. template is the
 // path as written in the definition (without /v1); it names the operation
-// in counters, rate limits and faults.
+// in counters, rate limits and faults. operationID is the definition's name
+// for it, which SAM permissions use ("Sim:getSim").
 type route struct {
-	method   string
-	template string
-	segments []string
-	handle   func(*request)
+	method      string
+	template    string
+	operationID string
+	handle      func(*request)
 }
 
 // unmatchedTemplate names requests that matched no route.
 const unmatchedTemplate = "(unmatched)"
 
-func newRoute(method, template string, handle func(*request)) route {
-	return route{method: method, template: template, segments: strings.Split(strings.Trim(template, "/"), "/"), handle: handle}
-}
-
-// routes lists the operations, with their operationId.
+// routes lists the operations: what the exporter calls, nothing more.
 var routes = []route{
-	newRoute("POST", "/auth", handleAuth),                                               // auth
-	newRoute("GET", "/sims", handleListSims),                                            // listSims
-	newRoute("GET", "/sims/{sim_id}", handleGetSim),                                     // getSim
-	newRoute("GET", "/sims/{sim_id}/events/sessions", handleListSessionEvents),          // listSimSessionEvents
-	newRoute("GET", "/subscribers", handleListSubscribers),                              // listSubscribers
-	newRoute("GET", "/subscribers/{imsi}", handleGetSubscriber),                         // getSubscriber
-	newRoute("GET", "/groups", handleListGroups),                                        // listGroups
-	newRoute("GET", "/query/sims", handleSearchSims),                                    // searchSims
-	newRoute("GET", "/cell_locations", handleGetCellLocation),                           // getCellLocation
-	newRoute("POST", "/stats/air/operators/{operator_id}/export", handleExportAirStats), // exportAirStats
-	newRoute("GET", "/stats/air/sims/{sim_id}", handleGetAirStatsOfSim),                 // getAirStatsOfSim
-	newRoute("GET", "/files/exported/{exported_file_id}", handleGetExportedFile),        // getExportedFile
-	newRoute("GET", "/bills", handleGetBillingHistory),                                  // getBillingHistory
-	newRoute("GET", "/bills/latest", handleGetLatestBilling),                            // getLatestBilling
-	newRoute("POST", "/bills/latest/export", handleExportLatestBilling),                 // exportLatestBilling
-	newRoute("GET", "/bills/summaries/bill_items", handleGetBillItemsSummary),           // getBillingSummaryOfBillItems
-	newRoute("GET", "/bills/summaries/sims", handleGetSimsSummary),                      // getBillingSummaryOfSims
+	{"POST", "/auth", "auth", handleAuth},
+	{"GET", "/sims", "listSims", handleListSims},
+	{"GET", "/sims/{sim_id}", "getSim", handleGetSim},
+	{"GET", "/sims/{sim_id}/events/sessions", "listSimSessionEvents", handleListSessionEvents},
+	{"GET", "/subscribers/{imsi}", "getSubscriber", handleGetSubscriber},
+	{"GET", "/groups", "listGroups", handleListGroups},
+	{"GET", "/cell_locations", "getCellLocation", handleGetCellLocation},
+	{"POST", "/stats/air/operators/{operator_id}/export", "exportAirStats", handleExportAirStats},
+	{"GET", "/stats/air/sims/{sim_id}", "getAirStatsOfSim", handleGetAirStatsOfSim},
+	{"GET", "/files/exported/{exported_file_id}", "getExportedFile", handleGetExportedFile},
+	{"GET", "/bills", "getBillingHistory", handleGetBillingHistory},
+	{"GET", "/bills/latest", "getLatestBilling", handleGetLatestBilling},
+	{"POST", "/bills/latest/export", "exportLatestBilling", handleExportLatestBilling},
+	{"GET", "/bills/summaries/bill_items", "getBillingSummaryOfBillItems", handleGetBillItemsSummary},
+	{"GET", "/bills/summaries/sims", "getBillingSummaryOfSims", handleGetSimsSummary},
 }
 
-// match finds the route of a request. It returns the route whose path
-// matches even when the method does not (methodOK false), so that counters
-// can still name the operation.
-func match(method, escapedPath string) (rt *route, params map[string]string, methodOK bool) {
-	rest, ok := strings.CutPrefix(escapedPath, apiPrefix+"/")
-	if !ok {
-		return nil, nil, false
+// OperationIDs lists the operationIds the fake serves, in the order of its
+// route table.
+func OperationIDs() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.operationID
 	}
-	segs := strings.Split(rest, "/")
-	for i := range routes {
-		p, ok := matchSegments(routes[i].segments, segs)
-		if !ok {
-			continue
-		}
-		if routes[i].method == method {
-			return &routes[i], p, true
-		}
-		rt, params = &routes[i], p
-	}
-	return rt, params, false
+	return out
 }
 
-func matchSegments(tmpl, segs []string) (map[string]string, bool) {
-	if len(tmpl) != len(segs) {
-		return nil, false
+func knownOperation(id string) bool {
+	return slices.ContainsFunc(routes, func(rt route) bool { return rt.operationID == id })
+}
+
+// newMux routes one coverage's host: the control API under /_fake/,
+// exported files under /_files/, and the API operations under /v1/. A path
+// the definition knows asked with another method gets 405, any other path
+// 404; both are counted, as the real API gateway answers them too.
+func (f *Fake) newMux(coverage string) *http.ServeMux {
+	mux := http.NewServeMux()
+	f.registerControl(mux, coverage)
+	mux.HandleFunc(filesPrefix, f.serveFile)
+	methods := map[string][]string{}
+	for _, rt := range routes {
+		mux.Handle(rt.method+" "+apiPrefix+rt.template, f.pipeline(coverage, rt))
+		methods[rt.template] = append(methods[rt.template], rt.method)
 	}
-	var params map[string]string
-	for i, t := range tmpl {
-		if strings.HasPrefix(t, "{") {
-			v, err := url.PathUnescape(segs[i])
-			if err != nil || v == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[strings.Trim(t, "{}")] = v
-			continue
-		}
-		if t != segs[i] {
-			return nil, false
-		}
+	for tmpl, allowed := range methods {
+		mux.Handle(apiPrefix+tmpl, f.pipeline(coverage, route{template: tmpl, handle: func(rq *request) {
+			rq.w.Header().Set("Allow", strings.Join(allowed, ", "))
+			rq.fail(http.StatusMethodNotAllowed, codeBadMethod, "method not allowed on this path")
+		}}))
 	}
-	return params, true
+	mux.Handle("/", f.pipeline(coverage, route{template: unmatchedTemplate, handle: func(rq *request) {
+		rq.fail(http.StatusNotFound, codeNotFound, "no such API path")
+	}}))
+	return mux
 }

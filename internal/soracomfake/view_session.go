@@ -1,6 +1,9 @@
 package soracomfake
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // JSON shapes shared by the Sim and Subscriber views, written from the
 // schemas Cell, SessionStatus and PreviousSessionStatus. The definition
@@ -63,16 +66,18 @@ func (s *sim) cellView(c cell) *cellJSON {
 }
 
 // sessionStatusView renders the SIM's current session: the full session
-// when online, only "online":false and the time of the change when offline,
-// and nothing for a SIM that never connected.
+// when online; when offline, what real offline statuses keep (the time of
+// the change, the IMSI and the subscription; their imei is null, which the
+// definition does not allow, so the fake leaves it out); nothing for a SIM
+// that never connected.
 func (s *sim) sessionStatusView() *sessionStatusJSON {
 	if s.lastUpdatedAt == 0 {
 		return nil
 	}
-	if !s.online {
-		return &sessionStatusJSON{LastUpdatedAt: s.lastUpdatedAt, Online: false}
-	}
 	p := s.primary()
+	if !s.online {
+		return &sessionStatusJSON{LastUpdatedAt: s.lastUpdatedAt, Online: false, IMSI: p.imsi, Subscription: p.plan.name}
+	}
 	v := &sessionStatusJSON{
 		DNSServers: dnsServers, IMEI: s.imei, IMSI: p.imsi, LastUpdatedAt: s.lastUpdatedAt, Online: true,
 		SessionID: s.sessionID(s.current.seq), Subscription: p.plan.name, UEIPAddress: s.ueIP(),
@@ -96,4 +101,45 @@ func (s *sim) previousSessionView() *previousSessionJSON {
 		v.Cell = s.cellView(prev.cell)
 	}
 	return v
+}
+
+// locationRegistrationJSON is LocationRegistrationStatus.
+type locationRegistrationJSON struct {
+	CS  *networkRegistrationJSON `json:"cs,omitempty"`
+	EPS *networkRegistrationJSON `json:"eps,omitempty"`
+	PS  *networkRegistrationJSON `json:"ps,omitempty"`
+}
+
+// networkRegistrationJSON is LocationRegistrationStatusForNetwork.
+type networkRegistrationJSON struct {
+	LastModifiedTime int64  `json:"lastModifiedTime"`
+	VPLMN            string `json:"vplmn"`
+}
+
+// locationRegistrationView tells where the SIM last registered: on the
+// EPS domain for LTE-family cells, on the CS and PS domains for the others.
+// SIMs that never attached and virtual SIMs (no cell) have none. vplmn is
+// MCC and MNC; the definition does not document its format, so the fake
+// writes the MNC with two digits, three in North America (MCC 300-316),
+// as PLMN IDs are usually written.
+func (s *sim) locationRegistrationView() *locationRegistrationJSON {
+	last := s.current
+	if !s.online {
+		if !s.hasPrevious {
+			return nil
+		}
+		last = s.previous
+	}
+	if !last.hasCell {
+		return nil
+	}
+	width := 2
+	if s.network.mcc >= 300 && s.network.mcc <= 316 {
+		width = 3
+	}
+	reg := &networkRegistrationJSON{LastModifiedTime: s.lastUpdatedAt, VPLMN: fmt.Sprintf("%03d%0*d", s.network.mcc, width, s.network.mnc)}
+	if isLTEFamily(radioTypes[last.cell.radio]) {
+		return &locationRegistrationJSON{EPS: reg}
+	}
+	return &locationRegistrationJSON{CS: reg, PS: reg}
 }

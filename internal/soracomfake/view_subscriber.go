@@ -3,34 +3,35 @@ package soracomfake
 // subscriberJSON is the Subscriber schema (listSubscribers, getSubscriber):
 // one IMSI of a SIM, rendered from the same truth as the Sim view.
 type subscriberJSON struct {
-	APN                   string               `json:"apn"`
-	Bundles               []string             `json:"bundles,omitempty"`
-	CreatedAt             int64                `json:"createdAt"`
-	CreatedTime           int64                `json:"createdTime"`
-	ExpiredAt             int64                `json:"expiredAt,omitempty"`
-	ExpiryAction          string               `json:"expiryAction,omitempty"`
-	ExpiryTime            int64                `json:"expiryTime,omitempty"`
-	GroupID               string               `json:"groupId,omitempty"`
-	ICCID                 string               `json:"iccid"`
-	IMEILock              *imeiLockJSON        `json:"imeiLock,omitempty"`
-	IMSI                  string               `json:"imsi"`
-	LastModifiedAt        int64                `json:"lastModifiedAt"`
-	LastModifiedTime      int64                `json:"lastModifiedTime"`
-	ModuleType            string               `json:"moduleType,omitempty"`
-	MSISDN                string               `json:"msisdn,omitempty"`
-	OperatorID            string               `json:"operatorId"`
-	Plan                  int                  `json:"plan"`
-	PreviousSession       *previousSessionJSON `json:"previousSession,omitempty"`
-	RenewalFeeStatusSetAt int64                `json:"renewalFeeStatusSetTime,omitempty"`
-	SerialNumber          string               `json:"serialNumber,omitempty"`
-	SessionStatus         *sessionStatusJSON   `json:"sessionStatus,omitempty"`
-	SimID                 string               `json:"simId"`
-	SpeedClass            string               `json:"speedClass"`
-	Status                string               `json:"status"`
-	Subscription          string               `json:"subscription"`
-	Tags                  tagSet               `json:"tags"`
-	TerminationEnabled    bool                 `json:"terminationEnabled"`
-	Type                  string               `json:"type"`
+	APN                   string                    `json:"apn"`
+	Bundles               []string                  `json:"bundles,omitempty"`
+	CreatedAt             int64                     `json:"createdAt"`
+	CreatedTime           int64                     `json:"createdTime"`
+	ExpiredAt             int64                     `json:"expiredAt,omitempty"`
+	ExpiryAction          string                    `json:"expiryAction,omitempty"`
+	ExpiryTime            int64                     `json:"expiryTime,omitempty"`
+	GroupID               string                    `json:"groupId,omitempty"`
+	ICCID                 string                    `json:"iccid"`
+	IMEILock              *imeiLockJSON             `json:"imeiLock,omitempty"`
+	IMSI                  string                    `json:"imsi"`
+	LastModifiedAt        int64                     `json:"lastModifiedAt"`
+	LastModifiedTime      int64                     `json:"lastModifiedTime"`
+	LocationRegistration  *locationRegistrationJSON `json:"locationRegistrationStatus,omitempty"`
+	ModuleType            string                    `json:"moduleType,omitempty"`
+	MSISDN                string                    `json:"msisdn,omitempty"`
+	OperatorID            string                    `json:"operatorId"`
+	Plan                  int                       `json:"plan"`
+	PreviousSession       *previousSessionJSON      `json:"previousSession,omitempty"`
+	RenewalFeeStatusSetAt int64                     `json:"renewalFeeStatusSetTime,omitempty"`
+	SerialNumber          string                    `json:"serialNumber,omitempty"`
+	SessionStatus         *sessionStatusJSON        `json:"sessionStatus,omitempty"`
+	SimID                 string                    `json:"simId"`
+	SpeedClass            string                    `json:"speedClass"`
+	Status                string                    `json:"status"`
+	Subscription          string                    `json:"subscription"`
+	Tags                  tagSet                    `json:"tags"`
+	TerminationEnabled    bool                      `json:"terminationEnabled"`
+	Type                  string                    `json:"type"`
 }
 
 // subscriberView renders one subscription of a SIM. The session belongs to
@@ -60,6 +61,7 @@ func (s *sim) subscriberView(operatorID string, p, k int) subscriberJSON {
 		v.RenewalFeeStatusSetAt = s.renewalSet
 		v.SessionStatus = s.sessionStatusView()
 		v.PreviousSession = s.previousSessionView()
+		v.LocationRegistration = s.locationRegistrationView()
 	}
 	return v
 }

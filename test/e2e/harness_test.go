@@ -40,33 +40,44 @@ func tool(t *testing.T, names ...string) string {
 	return ""
 }
 
+// binary builds one command of the project once per test process.
+type binary struct {
+	pkg  string
+	once sync.Once
+	path string
+	err  error
+}
+
+func (b *binary) build(t *testing.T) string {
+	t.Helper()
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "soracom-e2e-bin-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(dir, filepath.Base(b.pkg))
+		out, err := exec.Command("go", "build", "-o", b.path, b.pkg).CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	exporterBin = &binary{pkg: "../../cmd/soracom_exporter"}
+	fakeBin     = &binary{pkg: "../../cmd/soracom_fake"}
 )
 
 // exporterBinary builds the exporter once per test process.
-func exporterBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "soracom-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "soracom_exporter")
-		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/soracom_exporter")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func exporterBinary(t *testing.T) string { return exporterBin.build(t) }
+
+// fakeBinary builds the fake SORACOM API once per test process.
+func fakeBinary(t *testing.T) string { return fakeBin.build(t) }
 
 // freePort returns a loopback address with a free port.
 func freePort(t *testing.T) string {
@@ -140,7 +151,7 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// fakeAPI is a standalone fake SORACOM API started as `soracom_exporter fake-api`.
+// fakeAPI is a standalone fake SORACOM API started as `soracom_fake`.
 type fakeAPI struct {
 	Endpoints  map[string]string `json:"endpoints"`
 	AuthKeyID  string            `json:"authKeyId"`
@@ -160,8 +171,8 @@ func (f *fakeAPI) total() int {
 func startFakeAPI(t *testing.T, sims int, extra ...string) *fakeAPI {
 	t.Helper()
 	pr, pw := io.Pipe()
-	args := append([]string{"fake-api", "--sims", strconv.Itoa(sims), "--listen-host", "127.0.0.1", "--seed", "7"}, extra...)
-	p := start(t, "fake-api", pw, nil, exporterBinary(t), args...)
+	args := append([]string{"--sims", strconv.Itoa(sims), "--listen-host", "127.0.0.1", "--seed", "7"}, extra...)
+	p := start(t, "soracom_fake", pw, nil, fakeBinary(t), args...)
 	lines := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -177,13 +188,13 @@ func startFakeAPI(t *testing.T, sims int, extra ...string) *fakeAPI {
 	case line := <-lines:
 		var f fakeAPI
 		if err := json.Unmarshal([]byte(line), &f); err != nil {
-			t.Fatalf("fake-api printed %q: %v", line, err)
+			t.Fatalf("soracom_fake printed %q: %v", line, err)
 		}
 		return &f
 	case <-p.done:
-		t.Fatalf("fake-api exited:\n%s", p.output())
+		t.Fatalf("soracom_fake exited:\n%s", p.output())
 	case <-time.After(30 * time.Second):
-		t.Fatalf("fake-api printed no endpoints:\n%s", p.output())
+		t.Fatalf("soracom_fake printed no endpoints:\n%s", p.output())
 	}
 	return nil
 }
