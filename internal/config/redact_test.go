@@ -55,6 +55,17 @@ sims:
   filters: {}
   tag_labels:
     - site
+  metrics: per-sim
+  session_events:
+    enabled: true
+    budget: 200
+  cell_locations:
+    budget: 20
+webhook:
+  path: /webhook/session
+  secret_header: X-Soracom-Exporter-Secret
+  rate: 5
+  burst: 20
 `
 	if got := c.Redacted(); got != want {
 		t.Errorf("Redacted():\n%s\nwant:\n%s", got, want)
