@@ -44,6 +44,7 @@ sources:
     mode: export
     per_sim_max_calls: 100
     sim_list_refresh: 1h
+    export_wait: 1s
   billing:
     enabled: false
     interval: 1h

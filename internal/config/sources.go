@@ -48,6 +48,9 @@ type AirSource struct {
 	PerSIMMaxCalls int `yaml:"per_sim_max_calls" help:"In per_sim mode, at most this many per-SIM calls per poll (1 to 1000); a larger fleet is covered over several polls."`
 	// SIMListRefresh is how often the SIMs are listed to name IMSIs by SIM ID.
 	SIMListRefresh Duration `yaml:"sim_list_refresh" help:"How often the SIMs are listed to name the usage file's IMSIs by SIM ID."`
+	// ExportWait is the wait before the first check of a usage export's
+	// state; later checks back off.
+	ExportWait Duration `yaml:"export_wait" help:"In export mode, wait before the first check of the usage export's state; later checks back off."`
 }
 
 // BillingSource is the billing source: off by default, since it needs the
@@ -182,6 +185,7 @@ func (a *AirSource) setDefaults() {
 	a.Mode = AirModeExport
 	a.PerSIMMaxCalls = 100
 	a.SIMListRefresh = Duration(time.Hour)
+	a.ExportWait = Duration(time.Second)
 }
 
 func (b *BillingSource) setDefaults() {
@@ -200,6 +204,9 @@ func (a *AirSource) validate(path string, ps *problems) {
 	}
 	if a.SIMListRefresh <= 0 {
 		ps.add(path+".sim_list_refresh", "must be a positive duration such as 1h")
+	}
+	if a.ExportWait <= 0 || a.ExportWait > a.Timeout {
+		ps.add(path+".export_wait", "%s: use a positive duration within the timeout (%s), such as 1s", a.ExportWait, a.Timeout)
 	}
 }
 

@@ -66,7 +66,7 @@ type AirOptions struct {
 	// SIM ID) is reused (default 1h).
 	SIMListRefresh time.Duration
 	// ExportFirstPoll is the wait before the first check of an export's
-	// state (default 1s); later checks back off.
+	// state (default: sources.air.export_wait); later checks back off.
 	ExportFirstPoll time.Duration
 	// Filter keeps the per-SIM series of matching SIMs only; fleet totals
 	// always count every SIM.
@@ -100,10 +100,11 @@ type airCounter struct {
 // newAirSource builds the air source from its validated section.
 func newAirSource(c config.AirSettings, _ Env) Source {
 	return NewAir(AirOptions{
-		Mode:           c.Mode,
-		PerSIMMaxCalls: c.PerSIMMaxCalls,
-		SIMListRefresh: time.Duration(c.SIMListRefresh),
-		Filter:         filterOf(c.Filters),
+		Mode:            c.Mode,
+		PerSIMMaxCalls:  c.PerSIMMaxCalls,
+		SIMListRefresh:  time.Duration(c.SIMListRefresh),
+		ExportFirstPoll: time.Duration(c.ExportWait),
+		Filter:          filterOf(c.Filters),
 	})
 }
 
@@ -120,7 +121,7 @@ func NewAir(opts AirOptions) *Air {
 		opts.SIMListRefresh = time.Duration(d.SIMListRefresh)
 	}
 	if opts.ExportFirstPoll <= 0 {
-		opts.ExportFirstPoll = time.Second
+		opts.ExportFirstPoll = time.Duration(d.ExportWait)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
