@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/app"
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/output"
 )
 
@@ -35,20 +36,15 @@ type flags struct {
 	authKeyFile string
 	sandbox     bool
 
-	sessionsInterval time.Duration
-	sessionsTimeout  time.Duration
-	sessionsMaxAge   time.Duration
-
-	filterStatus []string
-	tagLabels    []string
-	seedMetric   bool
-	intel        intelligenceFlags
-	traffic      trafficFlags
+	// cfg holds the settings of the configuration file given as flags:
+	// one flag per key, generated from the configuration's sections.
+	cfg *config.Config
 
 	textfile      string
 	once          bool
 	webDisable    bool
 	telemetryPath string
+	maxRequests   int
 	web           *web.FlagConfig
 
 	demo     bool
@@ -56,9 +52,17 @@ type flags struct {
 
 	log promslog.Config
 
-	// set records which flags the user gave, to refuse mixing account flags
-	// with a configuration file.
-	set map[string]*bool
+	// described records, for each flag that says what the configuration
+	// file says, whether the user gave it: such flags cannot be mixed with
+	// a configuration file. byPath is the same, by configuration key.
+	described map[string]*bool
+	byPath    map[string]*bool
+}
+
+// userSet reports whether the user gave the flag of configuration key path.
+func (f *flags) userSet(path string) bool {
+	set, ok := f.byPath[path]
+	return ok && *set
 }
 
 func newFlagParser(f *flags) *kingpin.Application {
@@ -67,36 +71,40 @@ func newFlagParser(f *flags) *kingpin.Application {
 		"Run `soracom_exporter --demo` to try it on a built-in fake fleet, and `soracom_fake --help` for the fake API alone.")
 	a.Version(version.Print("soracom_exporter"))
 	a.HelpFlag.Short('h')
-	f.set = map[string]*bool{}
-	track := func(c *kingpin.FlagClause, name string) *kingpin.FlagClause {
-		b := new(bool)
-		f.set[name] = b
-		return c.IsSetByUser(b)
+	f.described, f.byPath = map[string]*bool{}, map[string]*bool{}
+	describes := func(c *kingpin.FlagClause, name string) *kingpin.FlagClause {
+		set := new(bool)
+		f.described[name] = set
+		return c.IsSetByUser(set)
 	}
 
 	a.Flag("config.file", "YAML configuration file, for several accounts, filters and per-source settings (see examples/).").StringVar(&f.configFile)
 	a.Flag("config.check", "Validate the configuration (and that every credential can be read), print it with secrets hidden, and exit.").BoolVar(&f.configCheck)
 
-	track(a.Flag("soracom.coverage", "Coverage to export: jp (Japan) or g (Global). Repeat for both.").Default("jp"), "soracom.coverage").StringsVar(&f.coverages)
-	track(a.Flag("soracom.endpoint", "API base URL without /v1, for all coverages (URL) or one (jp=URL). Default: $SORACOM_ENDPOINT, else the coverage's production host."), "soracom.endpoint").StringsVar(&f.endpoints)
-	track(a.Flag("soracom.profile", "soracom-cli profile to read credentials from ($SORACOM_PROFILE_DIR or ~/.soracom/NAME.json)."), "soracom.profile").StringVar(&f.profile)
-	track(a.Flag("soracom.auth-key-id", "AuthKey ID (keyId-...). The secret comes from $SORACOM_AUTH_KEY or --soracom.auth-key-file, never from the command line.").Envar("SORACOM_AUTH_KEY_ID"), "soracom.auth-key-id").StringVar(&f.authKeyID)
-	track(a.Flag("soracom.auth-key-file", "File holding the AuthKey secret (for example a systemd credential)."), "soracom.auth-key-file").StringVar(&f.authKeyFile)
-	track(a.Flag("soracom.sandbox", "Use the SORACOM API sandbox hosts."), "soracom.sandbox").BoolVar(&f.sandbox)
+	describes(a.Flag("soracom.coverage", "Coverage to export: jp (Japan) or g (Global). Repeat for both.").Default("jp"), "soracom.coverage").StringsVar(&f.coverages)
+	describes(a.Flag("soracom.endpoint", "API base URL without /v1, for all coverages (URL) or one (jp=URL). Default: $SORACOM_ENDPOINT, else the coverage's production host."), "soracom.endpoint").StringsVar(&f.endpoints)
+	describes(a.Flag("soracom.profile", "soracom-cli profile to read credentials from ($SORACOM_PROFILE_DIR or ~/.soracom/NAME.json)."), "soracom.profile").StringVar(&f.profile)
+	describes(a.Flag("soracom.auth-key-id", "AuthKey ID (keyId-...). The secret comes from $SORACOM_AUTH_KEY or --soracom.auth-key-file, never from the command line.").Envar("SORACOM_AUTH_KEY_ID"), "soracom.auth-key-id").StringVar(&f.authKeyID)
+	describes(a.Flag("soracom.auth-key-file", "File holding the AuthKey secret (for example a systemd credential)."), "soracom.auth-key-file").StringVar(&f.authKeyFile)
+	describes(a.Flag("soracom.sandbox", "Use the SORACOM API sandbox hosts."), "soracom.sandbox").BoolVar(&f.sandbox)
 
-	track(a.Flag("source.sessions.interval", "How often to list every SIM for session status and inventory.").Default("60s"), "source.sessions.interval").DurationVar(&f.sessionsInterval)
-	track(a.Flag("source.sessions.timeout", "Time limit of one listing (default: the interval, at most 60s)."), "source.sessions.timeout").DurationVar(&f.sessionsTimeout)
-	track(a.Flag("source.sessions.max-age", "Age after which session data is withdrawn from the output (default: 3 × interval)."), "source.sessions.max-age").DurationVar(&f.sessionsMaxAge)
-	track(a.Flag("sims.filter.status", "Export only SIMs with this status (ready, active, inactive, standby, suspended, terminated). Repeatable."), "sims.filter.status").StringsVar(&f.filterStatus)
-	track(a.Flag("sims.tag-label", "SIM tag to copy onto soracom_sim_info as label tag_<name>. Repeatable."), "sims.tag-label").StringsVar(&f.tagLabels)
-	addIntelligenceFlags(a, &f.intel, track)
-	addTrafficFlags(a, &f.traffic, track)
-	a.Flag("compat.seed-metric", "Also emit soracom_session_status{imsi,name} (1 online, 0 offline) as the original script did, while alerts migrate.").BoolVar(&f.seedMetric)
+	// Every other setting of the file is a flag of its own, generated from
+	// the configuration's sections with the section's defaults.
+	f.cfg = config.Template()
+	for _, s := range f.cfg.Settings() {
+		c := a.Flag(s.Flag, s.Help)
+		if d := s.Value.Default(); d != "" {
+			c.Default(d)
+		}
+		describes(c, s.Flag).SetValue(s.Value)
+		f.byPath[s.Path] = f.described[s.Flag]
+	}
 
 	a.Flag("output.textfile", "Also write the soracom_* metrics to this file (ending in .prom) in node_exporter's textfile directory, atomically after each poll.").StringVar(&f.textfile)
 	a.Flag("once", "Poll every source once, write --output.textfile, and exit; non-zero if any source failed (the previous file is then left untouched).").BoolVar(&f.once)
 	a.Flag("web.disable", "Do not serve HTTP (textfile only).").BoolVar(&f.webDisable)
 	a.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
+	a.Flag("web.max-requests", "Maximum number of parallel scrape requests. Use 0 to disable.").Default("40").IntVar(&f.maxRequests)
 	f.web = kingpinflag.AddFlags(a, defaultListenAddress)
 
 	a.Flag("demo", "Run on a built-in fake SORACOM API with a moving fleet (no account needed).").BoolVar(&f.demo)
@@ -132,6 +140,9 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if f.webDisable && f.textfile == "" {
 		return usageError{errors.New("--web.disable without --output.textfile would export nothing")}
 	}
+	if f.maxRequests < 0 {
+		return usageError{fmt.Errorf("--web.max-requests=%d: use a positive number, or 0 for no limit", f.maxRequests)}
+	}
 
 	var (
 		settings app.Settings
@@ -139,7 +150,7 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	)
 	if f.demo {
 		var stopDemo func()
-		settings, stopDemo, err = demoSettings(ctx, &f, stdout, logger)
+		settings, stopDemo, err = demoSettings(ctx, &f, lookupEnv, logger)
 		if err != nil {
 			return err
 		}
@@ -177,12 +188,12 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		<-ctx.Done()
 		return nil
 	}
-	return serveHTTP(ctx, &f, exp, logger)
+	return serveHTTP(ctx, &f, exp, stdout, logger)
 }
 
-func serveHTTP(ctx context.Context, f *flags, exp *app.App, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, f *flags, exp *app.App, stdout io.Writer, logger *slog.Logger) error {
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetryPath, exp.Exposition.MetricsHandler())
+	mux.Handle(f.telemetryPath, exp.MetricsHandler(f.maxRequests))
 	if exp.Webhook != nil {
 		mux.Handle(exp.WebhookPath, exp.Webhook)
 	}
@@ -199,6 +210,9 @@ func serveHTTP(ctx context.Context, f *flags, exp *app.App, logger *slog.Logger)
 		mux.Handle("/", landing)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if f.demo {
+		printDemoURLs(stdout, f)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- web.ListenAndServe(srv, f.web, logger) }()
 	select {

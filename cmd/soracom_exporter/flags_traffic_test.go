@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/source"
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 )
 
 func TestTrafficFlags(t *testing.T) {
@@ -19,7 +19,7 @@ func TestTrafficFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Air.Enabled || s.Billing.Enabled {
+	if s.Config.Sources.Air.Enabled || s.Config.Sources.Billing.Enabled {
 		t.Fatal("air or billing on by default")
 	}
 
@@ -29,14 +29,16 @@ func TestTrafficFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Air.Enabled || s.Air.Interval != 20*time.Second || s.Air.Timeout != 20*time.Second || s.Air.MaxAge != time.Minute {
-		t.Fatalf("air schedule %+v", s.Air)
+	air, billing := s.Config.AirSettings(), s.Config.BillingSettings()
+	if !air.Enabled || air.Interval != config.Duration(20*time.Second) || air.Timeout != config.Duration(20*time.Second) ||
+		air.MaxAge != config.Duration(time.Minute) {
+		t.Fatalf("air schedule %+v", air.SourceConfig)
 	}
-	if s.AirOptions.Mode != source.AirModePerSIM || s.AirOptions.PerSIMMaxCalls != 7 || s.AirOptions.Filter.Statuses[0] != "active" {
-		t.Fatalf("air options %+v", s.AirOptions)
+	if air.Mode != config.AirModePerSIM || air.PerSIMMaxCalls != 7 || air.Filters.Status[0] != "active" {
+		t.Fatalf("air options %+v", air)
 	}
-	if !s.Billing.Enabled || s.Billing.Interval != time.Hour || !s.BillingOptions.PerSIMExport {
-		t.Fatalf("billing %+v %+v", s.Billing, s.BillingOptions)
+	if !billing.Enabled || billing.Interval != config.Duration(time.Hour) || !billing.PerSIMExport {
+		t.Fatalf("billing %+v", billing)
 	}
 
 	if _, err := loadSettings(parseFlags(t, "--soracom.auth-key-id=keyId-x", "--source.air.enabled", "--source.air.mode=all"), lookup, io.Discard); err == nil ||

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/source"
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 )
 
 func parseFlags(t *testing.T, args ...string) *flags {
@@ -28,8 +28,10 @@ func TestIntelligenceFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.SIMs.Aggregate || s.SIMs.MaxSeries != 0 || s.SIMs.EventBudget != 200 || s.SIMs.CellLocations || s.Webhook.Enabled {
-		t.Fatalf("defaults: %+v %+v", s.SIMs, s.Webhook)
+	sims := s.Config.SIMs
+	if sims.Metrics != config.MetricsPerSIM || sims.MaxSeries != 0 || !sims.SessionEvents.Enabled || sims.SessionEvents.Budget != 200 ||
+		sims.CellLocations.Enabled || s.Config.Webhook.Enabled {
+		t.Fatalf("defaults: %+v %+v", sims, s.Config.Webhook)
 	}
 
 	f = parseFlags(t, "--soracom.auth-key-id=keyId-x", "--sim.metrics=aggregate", "--sims.max-series=1000",
@@ -37,12 +39,13 @@ func TestIntelligenceFlags(t *testing.T) {
 	if s, err = loadSettings(f, lookup, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !s.SIMs.Aggregate || s.SIMs.MaxSeries != 1000 || s.SIMs.EventBudget >= 0 || !s.SIMs.CellLocations ||
-		s.SIMs.CellBudget != source.DefaultCellBudget {
-		t.Fatalf("sims: %+v", s.SIMs)
+	sims = s.Config.SIMs
+	if sims.Metrics != config.MetricsAggregate || sims.MaxSeries != 1000 || sims.SessionEvents.Enabled || !sims.CellLocations.Enabled ||
+		sims.CellLocations.Budget != config.Template().SIMs.CellLocations.Budget {
+		t.Fatalf("sims: %+v", sims)
 	}
-	w := s.Webhook
-	if !w.Enabled || w.Secret != "hook-secret" || w.Path != "/webhook/session" || w.Rate != 2 {
+	w := s.Config.Webhook
+	if !w.Enabled || s.WebhookSecret != "hook-secret" || w.Path != "/webhook/session" || w.Rate != 2 {
 		t.Fatalf("webhook: %+v", w)
 	}
 
@@ -52,10 +55,8 @@ func TestIntelligenceFlags(t *testing.T) {
 		t.Fatalf("webhook without a secret: %v", err)
 	}
 
-	var bad flags
-	a := newFlagParser(&bad)
-	a.Terminate(nil)
-	if _, err := a.Parse([]string{"--sim.metrics=per-imsi"}); err == nil {
-		t.Fatal("--sim.metrics accepted an unknown mode")
+	_, err = loadSettings(parseFlags(t, "--soracom.auth-key-id=keyId-x", "--sim.metrics=per-imsi"), lookup, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `sims.metrics: unknown mode "per-imsi"`) {
+		t.Fatalf("--sim.metrics accepted an unknown mode: %v", err)
 	}
 }

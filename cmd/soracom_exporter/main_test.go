@@ -92,6 +92,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--soracom.auth-key-id", "keyId-x", "--source.sessions.interval", "1s"}, "sources.sessions.interval"},
 		{[]string{"--soracom.auth-key-id", "keyId-x", "--output.textfile", filepath.Join(dir, "x.txt")}, ".prom"},
 		{[]string{"--demo", "--demo.sims", "0"}, "--demo.sims=0: use 1 to 200000"},
+		{[]string{"--demo", "--web.max-requests=-1"}, "--web.max-requests=-1: use a positive number, or 0 for no limit"},
 	} {
 		t.Setenv("SORACOM_PROFILE_DIR", dir) // no default profile to fall back on
 		code, _, stderr := runArgs(t, tc.args, none)

@@ -4,24 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/app"
 	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-	"github.com/soracom-exporter/soracom_exporter/internal/source"
 )
 
-// flagsOnlyWithoutConfig are the flags that describe what the configuration
-// file describes; giving both would leave one of them silently ignored.
-var flagsOnlyWithoutConfig = []string{
-	"soracom.coverage", "soracom.endpoint", "soracom.profile", "soracom.auth-key-id", "soracom.auth-key-file", "soracom.sandbox",
-	"source.sessions.interval", "source.sessions.timeout", "source.sessions.max-age", "sims.filter.status", "sims.tag-label",
-}
+// webhookSecretEnv is where the webhook's secret is read from without a
+// configuration file, unless --webhook.secret-file is given.
+const webhookSecretEnv = "SORACOM_EXPORTER_WEBHOOK_SECRET"
 
 // loadSettings reads the configuration file, or builds the single-account
 // configuration from flags, validates it the same way in both cases, and
@@ -32,8 +28,8 @@ func loadSettings(f *flags, lookupEnv func(string) (string, bool), stdout io.Wri
 		err error
 	)
 	if f.configFile != "" {
-		for _, name := range slices.Concat(flagsOnlyWithoutConfig, intelligenceFlagNames, trafficFlagNames) {
-			if *f.set[name] {
+		for _, name := range slices.Sorted(maps.Keys(f.described)) {
+			if *f.described[name] {
 				return app.Settings{}, usageError{fmt.Errorf("--%s cannot be combined with --config.file: set it in %s instead", name, f.configFile)}
 			}
 		}
@@ -43,47 +39,41 @@ func loadSettings(f *flags, lookupEnv func(string) (string, bool), stdout io.Wri
 	} else if cfg, err = configFromFlags(f, lookupEnv); err != nil {
 		return app.Settings{}, usageError{err}
 	}
-
-	accounts, err := cfg.ResolveAccounts(lookupEnv)
+	s, accounts, err := resolve(cfg, lookupEnv)
 	if err != nil {
 		return app.Settings{}, usageError{err}
 	}
-	if cfg.Webhook.Enabled {
-		if _, err := cfg.Webhook.ResolveSecret(lookupEnv); err != nil {
-			return app.Settings{}, usageError{err}
-		}
-	}
 	if f.configCheck {
-		fmt.Fprintf(stdout, "configuration OK: %d account(s), credentials readable\n---\n%s", len(accounts), cfg.Redacted())
+		fmt.Fprintf(stdout, "configuration OK: %d account(s), credentials readable\n---\n%s", accounts, cfg.Redacted())
 		return app.Settings{}, nil
 	}
-	sess := cfg.Sources.Sessions
-	s := app.Settings{
-		Sessions: app.SourceSettings{Enabled: sess.Enabled, Interval: time.Duration(sess.Interval),
-			Timeout: time.Duration(sess.Timeout), MaxAge: time.Duration(sess.MaxAge)},
-		SIMs: source.SessionsOptions{
-			Filter: source.Filter{Statuses: cfg.SIMs.Filters.Status, GroupIDs: cfg.SIMs.Filters.GroupIDs,
-				Tags: cfg.SIMs.Filters.Tags, SIMIDs: cfg.SIMs.Filters.SIMIDs},
-			TagLabels:  cfg.SIMs.TagLabels,
-			SeedMetric: f.seedMetric,
-		},
+	return s, nil
+}
+
+// resolve reads the secrets a validated configuration names and turns it
+// into the exporter's settings; it also returns the number of accounts.
+func resolve(cfg *config.Config, lookupEnv func(string) (string, bool)) (app.Settings, int, error) {
+	accounts, err := cfg.ResolveAccounts(lookupEnv)
+	if err != nil {
+		return app.Settings{}, 0, err
 	}
-	applyTraffic(&s, cfg)
-	if err := applyIntelligence(&s, cfg, lookupEnv); err != nil {
-		return app.Settings{}, usageError{err}
+	s := app.Settings{Config: cfg}
+	if cfg.Webhook.Enabled {
+		if s.WebhookSecret, err = cfg.Webhook.ResolveSecret(lookupEnv); err != nil {
+			return app.Settings{}, 0, err
+		}
 	}
 	for _, a := range accounts {
 		for _, c := range a.Coverages {
 			s.Targets = append(s.Targets, app.Target{Account: a.Name, Coverage: c, Endpoint: a.Endpoints[c], Credentials: a.Credentials})
 		}
 	}
-	return s, nil
+	return s, len(accounts), nil
 }
 
 // configFromFlags describes the single account of the command line as a
 // configuration, so that it is validated exactly like a file.
 func configFromFlags(f *flags, lookupEnv func(string) (string, bool)) (*config.Config, error) {
-	cfg := config.Default()
 	acct := config.Account{Name: "default", Sandbox: f.sandbox}
 	for _, c := range f.coverages {
 		for _, part := range strings.Split(c, ",") {
@@ -138,15 +128,17 @@ func configFromFlags(f *flags, lookupEnv func(string) (string, bool)) (*config.C
 		return nil, errors.New("no SORACOM credentials: set SORACOM_AUTH_KEY_ID and SORACOM_AUTH_KEY (an AuthKey, ideally of a SAM user), " +
 			"or --soracom.profile=NAME for a soracom-cli profile, or --config.file; or try --demo")
 	}
+	return completeFlagConfig(f, acct)
+}
+
+// completeFlagConfig finishes the configuration the flags describe, with
+// its one account, and validates it as a file would be.
+func completeFlagConfig(f *flags, acct config.Account) (*config.Config, error) {
+	cfg := f.cfg
 	cfg.Accounts = []config.Account{acct}
-	ss := &cfg.Sources.Sessions
-	ss.Interval = config.Duration(f.sessionsInterval)
-	ss.Timeout = config.Duration(f.sessionsTimeout)
-	ss.MaxAge = config.Duration(f.sessionsMaxAge)
-	cfg.SIMs.Filters.Status = f.filterStatus
-	cfg.SIMs.TagLabels = f.tagLabels
-	f.intel.applyTo(cfg)
-	f.traffic.applyTo(cfg)
+	if cfg.Webhook.Enabled && cfg.Webhook.SecretFile == "" {
+		cfg.Webhook.SecretEnv = webhookSecretEnv
+	}
 	if err := cfg.Complete("command line"); err != nil {
 		return nil, err
 	}

@@ -1,11 +1,13 @@
 // Package app wires the exporter together: SORACOM clients per account and
-// coverage, the sources, the scheduler, the store and the self-metrics. The
-// command line (cmd/soracom_exporter), the demo mode and the tests all build
-// the exporter through it.
+// coverage, the sources of the registry, the scheduler, the store and the
+// self-metrics. The command line (cmd/soracom_exporter), the demo mode and
+// the tests all build the exporter through it. It names no source: what
+// runs, and how, comes from the configuration and the source registry.
 package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -16,7 +18,9 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/output"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/selfmetrics"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
@@ -34,32 +38,23 @@ type Target struct {
 	Credentials soracom.Credentials
 }
 
-// SourceSettings say when a source polls.
-type SourceSettings struct {
-	Enabled  bool
-	Interval time.Duration
-	Timeout  time.Duration
-	MaxAge   time.Duration
-}
-
 // Settings is everything the exporter needs, after flags and the
 // configuration file were read and credentials resolved.
 type Settings struct {
-	Targets  []Target
-	Sessions SourceSettings
-	SIMs     source.SessionsOptions
+	// Config is the validated configuration: which sources poll, when and
+	// how, and the webhook. Its accounts are given resolved, as Targets.
+	Config  *config.Config
+	Targets []Target
+	// WebhookSecret is the webhook's shared secret, read from where
+	// Config.Webhook names it.
+	WebhookSecret string
 	// HTTPClient, when set, is used for every API call (tests and the demo).
 	HTTPClient *http.Client
 	// ClientOptions adjusts the API clients (retry bounds, timeouts).
 	ClientOptions soracom.Options
-	// Air and Billing are the data usage and billing sources (off unless
-	// enabled).
-	Air            SourceSettings
-	AirOptions     source.AirOptions
-	Billing        SourceSettings
-	BillingOptions source.BillingOptions
-	// Webhook is the Event Handler endpoint (off by default).
-	Webhook WebhookSettings
+	// Now is the clock of the outputs, which withdraws data older than its
+	// max age (default time.Now; tests).
+	Now func() time.Time
 }
 
 // App is a configured exporter.
@@ -73,10 +68,17 @@ type App struct {
 	// under WebhookPath.
 	Webhook     *webhook.Handler
 	WebhookPath string
+
+	// runtime holds the go_*, process_* and promhttp_* metrics, served
+	// over HTTP only.
+	runtime *prometheus.Registry
 }
 
 // New builds the exporter. It does not contact the API.
 func New(s Settings, log *slog.Logger) (*App, error) {
+	if s.Config == nil {
+		return nil, errors.New("no configuration")
+	}
 	if len(s.Targets) == 0 {
 		return nil, fmt.Errorf("no SORACOM account configured")
 	}
@@ -85,66 +87,83 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 	self.MustRegister(versioncollector.NewCollector("soracom_exporter"))
 	api := selfmetrics.NewAPI(self)
 
-	var jobs []scheduler.Job
-	simOpts := s.SIMs
-	if simOpts.Logger == nil {
-		simOpts.Logger = log.With("source", source.SessionsName)
-	}
-	sessions := source.NewSessions(simOpts)
-	air, billing := source.NewAir(s.AirOptions), source.NewBilling(s.BillingOptions)
-	refresher := &sessionRefresher{sessions: sessions, store: st}
+	targets := make([]source.Target, 0, len(s.Targets))
 	for _, t := range s.Targets {
-		opts := s.ClientOptions
-		opts.Endpoint = t.Endpoint
-		opts.Credentials = t.Credentials
-		opts.Observer = api.For(t.Account, t.Coverage)
-		opts.Logger = log.With("account", t.Account, "coverage", string(t.Coverage))
-		opts.UserAgent = "soracom_exporter/" + version.Version
-		if s.HTTPClient != nil {
-			opts.HTTPClient = s.HTTPClient
-		}
-		client, err := soracom.New(opts)
+		client, err := newClient(s, t, api, log)
 		if err != nil {
-			return nil, fmt.Errorf("account %s, coverage %s: %w", t.Account, t.Coverage, err)
+			return nil, err
 		}
-		target := scheduler.Target{Account: t.Account, Coverage: t.Coverage, Client: client}
-		refresher.targets = append(refresher.targets, target)
-		if s.Sessions.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: sessions, Target: target,
-				Interval: s.Sessions.Interval, Timeout: s.Sessions.Timeout, MaxAge: s.Sessions.MaxAge})
+		targets = append(targets, source.Target{Account: t.Account, Coverage: t.Coverage, Client: client})
+	}
+
+	var (
+		jobs      []scheduler.Job
+		refresher sessionRefresher
+	)
+	for _, def := range source.Registry {
+		sched := def.Schedule(s.Config)
+		if !sched.Enabled {
+			continue
 		}
-		if s.Air.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: air, Target: target,
-				Interval: s.Air.Interval, Timeout: s.Air.Timeout, MaxAge: s.Air.MaxAge})
-		}
-		if s.Billing.Enabled {
-			jobs = append(jobs, scheduler.Job{Source: billing, Target: target,
-				Interval: s.Billing.Interval, Timeout: s.Billing.Timeout, MaxAge: s.Billing.MaxAge})
+		src := def.New(s.Config, source.Env{Logger: log})
+		r, refreshes := src.(source.Refresher)
+		for _, t := range targets {
+			key := store.Key{Account: t.Account, Coverage: string(t.Coverage), Source: def.Name}
+			jobs = append(jobs, scheduler.Job{
+				Key:      key,
+				Interval: time.Duration(sched.Interval),
+				Timeout:  time.Duration(sched.Timeout),
+				MaxAge:   time.Duration(sched.MaxAge),
+				Poll:     func(ctx context.Context) (*poll.Result, error) { return src.Poll(ctx, t) },
+			})
+			if refreshes {
+				refresher.targets = append(refresher.targets, refreshTarget{Target: t, key: key, source: r})
+			}
 		}
 	}
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("every source is disabled: enable at least one (sources.sessions.enabled)")
 	}
-	sched := scheduler.New(st, log, jobs)
-	self.MustRegister(selfmetrics.NewSourceCollector(sched.Statuses, st))
+	sched, err := scheduler.New(st, log, jobs)
+	if err != nil {
+		return nil, err
+	}
+	refresher.scheduler = sched
+	self.MustRegister(selfmetrics.NewSourceCollector(sched.Statuses, st, s.Now))
 
 	runtime := prometheus.NewRegistry()
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var hook *webhook.Handler
-	if s.Webhook.Enabled {
-		var err error
-		if hook, err = newWebhook(s.Webhook, refresher, self, log); err != nil {
-			return nil, err
-		}
-	}
-	return &App{
-		Webhook:      hook,
-		WebhookPath:  s.Webhook.Path,
+	a := &App{
 		Store:        st,
 		Scheduler:    sched,
 		SelfRegistry: self,
-		Exposition:   &output.Exposition{Store: st, Self: self, Runtime: runtime},
-	}, nil
+		Exposition:   &output.Exposition{Store: st, Self: self, Runtime: runtime, Now: s.Now},
+		runtime:      runtime,
+	}
+	if w := s.Config.Webhook; w.Enabled {
+		if a.Webhook, err = newWebhook(w, s.WebhookSecret, &refresher, self, log); err != nil {
+			return nil, err
+		}
+		a.WebhookPath = w.Path
+	}
+	return a, nil
+}
+
+func newClient(s Settings, t Target, api *selfmetrics.API, log *slog.Logger) (*soracom.Client, error) {
+	opts := s.ClientOptions
+	opts.Endpoint = t.Endpoint
+	opts.Credentials = t.Credentials
+	opts.Observer = api.For(t.Account, t.Coverage)
+	opts.Logger = log.With("account", t.Account, "coverage", string(t.Coverage))
+	opts.UserAgent = "soracom_exporter/" + version.Version
+	if s.HTTPClient != nil {
+		opts.HTTPClient = s.HTTPClient
+	}
+	client, err := soracom.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("account %s, coverage %s: %w", t.Account, t.Coverage, err)
+	}
+	return client, nil
 }
 
 // Run polls in the background until ctx ends.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/apispec"
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 )
@@ -28,6 +30,15 @@ type harness struct {
 	spec    *apispec.Validator
 	app     *App
 	metrics *httptest.Server
+	// clock is the outputs' clock: the real time, or a fixed one once set.
+	clock atomic.Pointer[time.Time]
+}
+
+func (h *harness) now() time.Time {
+	if t := h.clock.Load(); t != nil {
+		return *t
+	}
+	return time.Now()
 }
 
 func newHarness(t *testing.T, sims int, interval, maxAge time.Duration) *harness {
@@ -35,7 +46,8 @@ func newHarness(t *testing.T, sims int, interval, maxAge time.Duration) *harness
 	h := &harness{fake: soracomfake.New(soracomfake.Options{Seed: 9, SIMs: sims}), spec: apispec.New()}
 	cr := h.fake.Credentials()
 	s := Settings{
-		Sessions:      SourceSettings{Enabled: true, Interval: interval, MaxAge: maxAge},
+		Config:        sessionsOnly(interval, 0, maxAge),
+		Now:           h.now,
 		ClientOptions: soracom.Options{RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, MaxAttempts: 2},
 	}
 	for _, c := range soracom.Coverages {
@@ -53,6 +65,16 @@ func newHarness(t *testing.T, sims int, interval, maxAge time.Duration) *harness
 	t.Cleanup(h.metrics.Close)
 	t.Cleanup(func() { apispec.Require(t, h.spec) })
 	return h
+}
+
+// sessionsOnly is the default configuration with the sessions source on
+// the given schedule (zero timeout: the scheduler's default), without the
+// configuration's minimum interval, which would slow the tests down.
+func sessionsOnly(interval, timeout, maxAge time.Duration) *config.Config {
+	c := config.Default()
+	c.Sources.Sessions = config.SourceConfig{Enabled: true, Interval: config.Duration(interval),
+		Timeout: config.Duration(timeout), MaxAge: config.Duration(maxAge)}
+	return c
 }
 
 func (h *harness) scrape(t *testing.T) map[string]*dto.MetricFamily {
@@ -176,14 +198,20 @@ func TestAPIDownAtStartThenRecovers(t *testing.T) {
 }
 
 func TestDataWithdrawnAfterMaxAge(t *testing.T) {
-	h := newHarness(t, 20, time.Hour, 200*time.Millisecond)
+	h := newHarness(t, 20, time.Hour, time.Minute)
 	if err := h.app.Scheduler.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The outputs read the time from the harness's clock: the first scrape
+	// right after the poll, the second past the max age, however slow the
+	// machine.
+	polled := time.Now()
+	h.clock.Store(&polled)
 	if n := len(h.scrape(t)["soracom_sim_session_online"].GetMetric()); n != 20 {
 		t.Fatalf("%d SIMs", n)
 	}
-	time.Sleep(300 * time.Millisecond)
+	later := polled.Add(61 * time.Second)
+	h.clock.Store(&later)
 	mfs := h.scrape(t)
 	if _, ok := mfs["soracom_sim_session_online"]; ok {
 		t.Fatal("data older than max age still served")

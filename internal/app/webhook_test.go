@@ -26,10 +26,12 @@ func TestWebhookEndToEnd(t *testing.T) {
 	spec := apispec.New()
 	cr := fake.Credentials()
 	const secret = "event-handler-secret"
+	cfg := sessionsOnly(time.Hour, 30*time.Second, 3*time.Hour)
+	cfg.Webhook.Enabled = true
 	s := Settings{
-		Sessions:      SourceSettings{Enabled: true, Interval: time.Hour, Timeout: 30 * time.Second, MaxAge: 3 * time.Hour},
+		Config:        cfg,
+		WebhookSecret: secret,
 		ClientOptions: soracom.Options{RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, MaxAttempts: 2},
-		Webhook:       WebhookSettings{Enabled: true, Path: "/webhook/session", Secret: secret},
 	}
 	for _, c := range soracom.Coverages {
 		srv := httptest.NewServer(spec.Wrap(fake.Handler(string(c))))

@@ -6,7 +6,7 @@ import (
 
 // Config is the whole configuration file.
 type Config struct {
-	Accounts []Account `yaml:"accounts"`
+	Accounts []Account `yaml:"accounts" flag:"-"`
 	Sources  Sources   `yaml:"sources"`
 	SIMs     SIMs      `yaml:"sims"`
 	// Webhook is the Event Handler endpoint (see webhook.go).
@@ -42,50 +42,54 @@ type Account struct {
 type SIMs struct {
 	Filters Filters `yaml:"filters"`
 	// TagLabels are SIM tags copied onto soracom_sim_info as tag_<name>.
-	TagLabels []string `yaml:"tag_labels,omitempty"`
+	TagLabels []string `yaml:"tag_labels,omitempty" flag:"sims.tag-label" help:"SIM tag to copy onto soracom_sim_info as label tag_<name>. Repeatable."`
 	// Metrics is "per-sim" (default) or "aggregate"; MaxSeries caps the
 	// per-SIM series of one account and coverage (0: no cap). See
 	// intelligence.go for these and the session event and cell settings.
-	Metrics       string        `yaml:"metrics,omitempty"`
-	MaxSeries     int           `yaml:"max_series,omitempty"`
+	Metrics       string        `yaml:"metrics,omitempty" flag:"sim.metrics" help:"per-sim: series per SIM and for the fleet; aggregate: fleet-level series only, for very large fleets."`
+	MaxSeries     int           `yaml:"max_series,omitempty" help:"Most per-SIM series one account and coverage may export; beyond, only the fleet-level series are kept and a warning is logged. 0: no cap."`
 	SessionEvents SessionEvents `yaml:"session_events,omitempty"`
 	CellLocations CellLocations `yaml:"cell_locations,omitempty"`
+	// SeedMetric also emits the original script's soracom_session_status.
+	SeedMetric bool `yaml:"compat_seed_metric,omitempty" flag:"compat.seed-metric" help:"Also emit soracom_session_status{imsi,name} (1 online, 0 offline) as the original script did, while alerts migrate."`
 }
 
 // Filters keep a SIM only when it matches every filter that is set.
 type Filters struct {
-	Status   []string `yaml:"status,omitempty"`
-	GroupIDs []string `yaml:"group_ids,omitempty"`
+	Status   []string `yaml:"status,omitempty" flag:"sims.filter.status" help:"Export only SIMs with this status (ready, active, inactive, standby, suspended, terminated). Repeatable."`
+	GroupIDs []string `yaml:"group_ids,omitempty" flag:"sims.filter.group-id" help:"Export only SIMs of this group (ID). Repeatable."`
 	// Tags maps a tag name to the exact value the SIM's tag must have.
-	Tags   map[string]string `yaml:"tags,omitempty"`
-	SIMIDs []string          `yaml:"sim_ids,omitempty"`
+	Tags   map[string]string `yaml:"tags,omitempty" flag:"-"`
+	SIMIDs []string          `yaml:"sim_ids,omitempty" flag:"sims.filter.sim-id" help:"Export only this SIM (ID). Repeatable."`
 }
 
 // Default returns the configuration an empty file would give, without the
 // accounts, which have no default.
 func Default() *Config {
-	c := defaultsToDecodeOver()
+	c := Template()
 	c.applyDefaults()
 	return c
 }
 
-// defaultsToDecodeOver holds the defaults that do not depend on other
-// settings. The file is decoded over them; applyDefaults then derives the
-// rest (a timeout from the interval the file gives, not from the default).
-func defaultsToDecodeOver() *Config {
+// Template returns the defaults that do not depend on other settings: what
+// a file is decoded over, and what command-line flags are bound to. The
+// rest (a timeout from the interval that the file or the flags give, not
+// from the default) is derived by Complete.
+func Template() *Config {
 	c := &Config{}
 	for _, s := range c.Sources.all() {
-		s.config.Enabled = !s.defaults.optIn
-		s.config.Interval = Duration(s.defaults.interval)
+		s.setDefaults()
 	}
+	c.SIMs.setDefaults()
+	c.Webhook.setDefaults()
 	return c
 }
 
 // applyDefaults fills in what depends on other settings, once the file has
-// been decoded over Default's values.
+// been decoded over the Template.
 func (c *Config) applyDefaults() {
 	for _, s := range c.Sources.all() {
-		s.applyDefaults()
+		s.derive()
 	}
 	for i := range c.Accounts {
 		a := &c.Accounts[i]

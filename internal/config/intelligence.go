@@ -15,52 +15,70 @@ const (
 // SessionEvents configures the session event reads of the SIMs whose
 // session changed between two polls.
 type SessionEvents struct {
-	// Disabled turns the reads off.
-	Disabled bool `yaml:"disabled,omitempty"`
+	// Enabled turns the reads on (default).
+	Enabled bool `yaml:"enabled" flag:"sims.session-events" help:"Read the session events of the SIMs whose session changed since the previous poll."`
 	// Budget is the number of calls one poll may make (default 200); the
 	// SIMs left wait for the next poll.
-	Budget int `yaml:"budget,omitempty"`
+	Budget int `yaml:"budget,omitempty" help:"Session event calls one poll may make; the SIMs left are read at the next poll."`
 }
 
 // CellLocations configures the optional cell position lookups.
 type CellLocations struct {
-	Enabled bool `yaml:"enabled,omitempty"`
+	Enabled bool `yaml:"enabled,omitempty" flag:"sims.cell-locations" help:"Look up the position of the cells in use (GET /v1/cell_locations), each cell once."`
 	// Budget is the number of lookups one poll may make (default 20).
-	Budget int `yaml:"budget,omitempty"`
+	Budget int `yaml:"budget,omitempty" help:"Cell position lookups one poll may make."`
 }
 
 // Webhook configures the Event Handler endpoint. The shared secret is
 // named (an environment variable or a file), never written here.
 type Webhook struct {
-	Enabled bool `yaml:"enabled,omitempty"`
+	Enabled bool `yaml:"enabled,omitempty" flag:"webhook.enable" help:"Serve the SORACOM Event Handler webhook, which refreshes one SIM at once on a session change. Needs a shared secret (see README)."`
 	// Path on the exporter's listener (default /webhook/session).
-	Path         string `yaml:"path,omitempty"`
-	SecretEnv    string `yaml:"secret_env,omitempty"`
-	SecretFile   string `yaml:"secret_file,omitempty"`
-	SecretHeader string `yaml:"secret_header,omitempty"`
+	Path string `yaml:"path,omitempty" help:"Path of the webhook on the exporter's listener."`
+	// SecretEnv has no flag: without a file, the command line reads the
+	// secret from a fixed variable.
+	SecretEnv    string `yaml:"secret_env,omitempty" flag:"-"`
+	SecretFile   string `yaml:"secret_file,omitempty" help:"File holding the webhook's shared secret."`
+	SecretHeader string `yaml:"secret_header,omitempty" help:"Header carrying the shared secret."`
 	// Rate is the calls per second accepted on average (default 5), Burst
 	// how many at once (default 20).
-	Rate  float64 `yaml:"rate,omitempty"`
-	Burst int     `yaml:"burst,omitempty"`
+	Rate  float64 `yaml:"rate,omitempty" help:"Webhook calls accepted per second on average; beyond, HTTP 429."`
+	Burst int     `yaml:"burst,omitempty" help:"Webhook calls accepted at once."`
 }
 
 // DefaultWebhookPath is where the webhook is served unless configured.
 const DefaultWebhookPath = "/webhook/session"
 
+// DefaultWebhookSecretHeader is the header that carries the shared secret
+// unless configured.
+const DefaultWebhookSecretHeader = "X-Soracom-Exporter-Secret"
+
+func (s *SIMs) setDefaults() {
+	s.Metrics = MetricsPerSIM
+	s.SessionEvents = SessionEvents{Enabled: true, Budget: 200}
+	s.CellLocations.Budget = 20
+}
+
+func (w *Webhook) setDefaults() {
+	w.Path = DefaultWebhookPath
+	w.SecretHeader = DefaultWebhookSecretHeader
+	w.Rate, w.Burst = 5, 20
+}
+
 func (s SIMs) validateIntelligence(ps *problems) {
 	switch s.Metrics {
-	case "", MetricsPerSIM, MetricsAggregate:
+	case MetricsPerSIM, MetricsAggregate:
 	default:
 		ps.add("sims.metrics", "unknown mode %q: use %s or %s", s.Metrics, MetricsPerSIM, MetricsAggregate)
 	}
 	if s.MaxSeries < 0 {
 		ps.add("sims.max_series", "cannot be negative: use 0 for no cap")
 	}
-	if s.SessionEvents.Budget < 0 {
-		ps.add("sims.session_events.budget", "cannot be negative: use disabled: true to turn the reads off")
+	if s.SessionEvents.Budget < 1 {
+		ps.add("sims.session_events.budget", "%d: use at least 1 (default 200), or enabled: false to turn the reads off", s.SessionEvents.Budget)
 	}
-	if s.CellLocations.Budget < 0 {
-		ps.add("sims.cell_locations.budget", "cannot be negative")
+	if s.CellLocations.Budget < 1 {
+		ps.add("sims.cell_locations.budget", "%d: use at least 1 (default 20), or enabled: false to turn the lookups off", s.CellLocations.Budget)
 	}
 }
 
@@ -77,11 +95,17 @@ func (w Webhook) validate(ps *problems) {
 	case w.SecretEnv != "" && w.SecretFile != "":
 		ps.add("webhook", "set secret_env or secret_file, not both")
 	}
-	if w.Rate < 0 {
-		ps.add("webhook.rate", "cannot be negative")
+	if w.Path == "" {
+		ps.add("webhook.path", "is empty: give a URL path such as %s", DefaultWebhookPath)
 	}
-	if w.Burst < 0 {
-		ps.add("webhook.burst", "cannot be negative")
+	if w.SecretHeader == "" {
+		ps.add("webhook.secret_header", "is empty: give a header name such as %s", DefaultWebhookSecretHeader)
+	}
+	if w.Rate <= 0 {
+		ps.add("webhook.rate", "must be positive (default 5)")
+	}
+	if w.Burst < 1 {
+		ps.add("webhook.burst", "must be at least 1 (default 20)")
 	}
 }
 

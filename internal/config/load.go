@@ -28,7 +28,7 @@ func Load(path string) (*Config, error) {
 // messages, and relative secret file paths are taken relative to its
 // directory. Errors are *Error and list every problem found.
 func Parse(data []byte, name string) (*Config, error) {
-	c := defaultsToDecodeOver()
+	c := Template()
 	c.file = name
 	if err := c.decode(data); err != nil {
 		return nil, err

@@ -47,7 +47,9 @@ func TestLoadMinimalAppliesDefaults(t *testing.T) {
 		Timeout:  Duration(60 * time.Second),
 		MaxAge:   Duration(3 * time.Minute),
 	})
-	wantEqual(t, "sims", c.SIMs, SIMs{})
+	wantEqual(t, "sims", c.SIMs, SIMs{Metrics: MetricsPerSIM, SessionEvents: SessionEvents{Enabled: true, Budget: 200},
+		CellLocations: CellLocations{Budget: 20}})
+	wantEqual(t, "webhook", c.Webhook, Webhook{Path: "/webhook/session", SecretHeader: "X-Soracom-Exporter-Secret", Rate: 5, Burst: 20})
 }
 
 func TestLoadFull(t *testing.T) {
@@ -83,7 +85,10 @@ func TestLoadFull(t *testing.T) {
 			Tags:     map[string]string{"site": "tokyo", "site.floor": "3"},
 			SIMIDs:   []string{"8942310000000000001"},
 		},
-		TagLabels: []string{"site", "customer", "site.floor"},
+		TagLabels:     []string{"site", "customer", "site.floor"},
+		Metrics:       MetricsPerSIM,
+		SessionEvents: SessionEvents{Enabled: true, Budget: 200},
+		CellLocations: CellLocations{Budget: 20},
 	})
 }
 

@@ -44,6 +44,7 @@ sources:
     mode: export
     per_sim_max_calls: 100
     sim_list_refresh: 1h
+    export_wait: 1s
   billing:
     enabled: false
     interval: 1h
@@ -55,6 +56,17 @@ sims:
   filters: {}
   tag_labels:
     - site
+  metrics: per-sim
+  session_events:
+    enabled: true
+    budget: 200
+  cell_locations:
+    budget: 20
+webhook:
+  path: /webhook/session
+  secret_header: X-Soracom-Exporter-Secret
+  rate: 5
+  burst: 20
 `
 	if got := c.Redacted(); got != want {
 		t.Errorf("Redacted():\n%s\nwant:\n%s", got, want)

@@ -2,24 +2,33 @@ package config
 
 import "time"
 
+// A source's section holds its settings, their defaults (setDefaults, for
+// what the file or the command line may override; derived, for what follows
+// from other settings) and their checks (validate). The command-line flags
+// are generated from the sections (see settings.go): a key needs a help tag,
+// and its flag is --source.<source>.<key> unless a flag tag names it.
+
 // SourceConfig is the schedule every source shares. A source with settings
 // of its own embeds it inline next to them.
 type SourceConfig struct {
-	Enabled bool `yaml:"enabled"`
+	Enabled bool `yaml:"enabled" help:"Poll this source."`
 	// Interval is the time between the starts of two polls.
-	Interval Duration `yaml:"interval"`
+	Interval Duration `yaml:"interval" help:"Time between the starts of two polls."`
 	// Timeout bounds one poll; it is at most Interval so that polls of one
 	// source never overlap.
-	Timeout Duration `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout" help:"Time limit of one poll (default: the interval, capped per source)."`
 	// MaxAge is how long a poll's data is served after it was taken; older
 	// data is withdrawn rather than shown as if current.
-	MaxAge Duration `yaml:"max_age"`
+	MaxAge Duration `yaml:"max_age" help:"Age after which the source's data is withdrawn from the output (default: 3 × interval)."`
 }
+
+// Schedule returns the schedule; every section embeds it.
+func (s SourceConfig) Schedule() SourceConfig { return s }
 
 // Sources holds the settings of each source.
 type Sources struct {
 	// Sessions lists every SIM (GET /v1/sims) for session status and
-	// inventory.
+	// inventory. What it exports about the SIMs is the sims section.
 	Sessions SourceConfig `yaml:"sessions"`
 	// Air reads every SIM's data usage of the current month.
 	Air AirSource `yaml:"air"`
@@ -34,11 +43,14 @@ type AirSource struct {
 	SourceConfig `yaml:",inline"`
 	// Mode is "export" (one operator-wide file per poll, default) or
 	// "per_sim" (one call per SIM, for small fleets).
-	Mode string `yaml:"mode"`
+	Mode string `yaml:"mode" help:"export: one usage file for the whole fleet per poll; per_sim: one call per SIM, for small fleets."`
 	// PerSIMMaxCalls caps the per-SIM calls of one poll in per_sim mode.
-	PerSIMMaxCalls int `yaml:"per_sim_max_calls"`
+	PerSIMMaxCalls int `yaml:"per_sim_max_calls" help:"In per_sim mode, at most this many per-SIM calls per poll (1 to 1000); a larger fleet is covered over several polls."`
 	// SIMListRefresh is how often the SIMs are listed to name IMSIs by SIM ID.
-	SIMListRefresh Duration `yaml:"sim_list_refresh"`
+	SIMListRefresh Duration `yaml:"sim_list_refresh" help:"How often the SIMs are listed to name the usage file's IMSIs by SIM ID."`
+	// ExportWait is the wait before the first check of a usage export's
+	// state; later checks back off.
+	ExportWait Duration `yaml:"export_wait" help:"In export mode, wait before the first check of the usage export's state; later checks back off."`
 }
 
 // BillingSource is the billing source: off by default, since it needs the
@@ -47,9 +59,9 @@ type BillingSource struct {
 	SourceConfig `yaml:",inline"`
 	// PerSIMExport reads every SIM's cost from the detailed billing CSV
 	// instead of the top-100 summary.
-	PerSIMExport bool `yaml:"per_sim_export"`
+	PerSIMExport bool `yaml:"per_sim_export" help:"Read every SIM's cost from the detailed billing CSV instead of the top-100 summary."`
 	// SIMListRefresh: as for air, used with per_sim_export.
-	SIMListRefresh Duration `yaml:"sim_list_refresh"`
+	SIMListRefresh Duration `yaml:"sim_list_refresh" help:"How often the SIMs are listed to name the billing CSV's SIMs (with per_sim_export)."`
 }
 
 // Air source modes.
@@ -100,15 +112,15 @@ var billingDefaults = sourceDefaults{
 	optIn:           true,
 }
 
-// namedSource ties a source's settings to its key and defaults.
+// namedSource ties a source's schedule to its key and defaults.
 type namedSource struct {
 	key      string
 	config   *SourceConfig
 	defaults sourceDefaults
-	// fill and extra default and validate the source's own keys, if it
+	// setOwn and extra default and validate the source's own keys, if it
 	// has any.
-	fill  func()
-	extra func(path string, ps *problems)
+	setOwn func()
+	extra  func(path string, ps *problems)
 }
 
 // all lists every source. Adding a source means a field in Sources, its
@@ -116,16 +128,23 @@ type namedSource struct {
 func (s *Sources) all() []namedSource {
 	return []namedSource{
 		{key: "sessions", config: &s.Sessions, defaults: sessionsDefaults},
-		{key: "air", config: &s.Air.SourceConfig, defaults: airDefaults, fill: s.Air.fill, extra: s.Air.validate},
-		{key: "billing", config: &s.Billing.SourceConfig, defaults: billingDefaults, fill: s.Billing.fill, extra: s.Billing.validate},
+		{key: "air", config: &s.Air.SourceConfig, defaults: airDefaults, setOwn: s.Air.setDefaults, extra: s.Air.validate},
+		{key: "billing", config: &s.Billing.SourceConfig, defaults: billingDefaults, setOwn: s.Billing.setDefaults, extra: s.Billing.validate},
 	}
 }
 
-func (s namedSource) applyDefaults() {
-	c := s.config
-	if s.fill != nil {
-		s.fill()
+// setDefaults sets what the file and the flags override.
+func (s namedSource) setDefaults() {
+	s.config.Enabled = !s.defaults.optIn
+	s.config.Interval = Duration(s.defaults.interval)
+	if s.setOwn != nil {
+		s.setOwn()
 	}
+}
+
+// derive fills in what follows from the interval, once it is final.
+func (s namedSource) derive() {
+	c := s.config
 	if c.Timeout == 0 {
 		c.Timeout = Duration(min(time.Duration(c.Interval), s.defaults.timeoutCap))
 	}
@@ -162,22 +181,15 @@ func (s namedSource) validate(ps *problems) {
 	}
 }
 
-func (a *AirSource) fill() {
-	if a.Mode == "" {
-		a.Mode = AirModeExport
-	}
-	if a.PerSIMMaxCalls == 0 {
-		a.PerSIMMaxCalls = 100
-	}
-	if a.SIMListRefresh == 0 {
-		a.SIMListRefresh = Duration(time.Hour)
-	}
+func (a *AirSource) setDefaults() {
+	a.Mode = AirModeExport
+	a.PerSIMMaxCalls = 100
+	a.SIMListRefresh = Duration(time.Hour)
+	a.ExportWait = Duration(time.Second)
 }
 
-func (b *BillingSource) fill() {
-	if b.SIMListRefresh == 0 {
-		b.SIMListRefresh = Duration(time.Hour)
-	}
+func (b *BillingSource) setDefaults() {
+	b.SIMListRefresh = Duration(time.Hour)
 }
 
 func (a *AirSource) validate(path string, ps *problems) {
@@ -193,10 +205,46 @@ func (a *AirSource) validate(path string, ps *problems) {
 	if a.SIMListRefresh <= 0 {
 		ps.add(path+".sim_list_refresh", "must be a positive duration such as 1h")
 	}
+	if a.ExportWait <= 0 || a.ExportWait > a.Timeout {
+		ps.add(path+".export_wait", "%s: use a positive duration within the timeout (%s), such as 1s", a.ExportWait, a.Timeout)
+	}
 }
 
 func (b *BillingSource) validate(path string, ps *problems) {
 	if b.SIMListRefresh <= 0 {
 		ps.add(path+".sim_list_refresh", "must be a positive duration such as 1h")
 	}
+}
+
+// SessionsSettings is everything the sessions source is built from.
+type SessionsSettings struct {
+	SourceConfig
+	SIMs SIMs
+}
+
+// AirSettings is everything the air source is built from.
+type AirSettings struct {
+	AirSource
+	Filters Filters
+}
+
+// BillingSettings is everything the billing source is built from.
+type BillingSettings struct {
+	BillingSource
+}
+
+// SessionsSettings returns the sessions source's section.
+func (c *Config) SessionsSettings() SessionsSettings {
+	return SessionsSettings{SourceConfig: c.Sources.Sessions, SIMs: c.SIMs}
+}
+
+// AirSettings returns the air source's section, with the SIM filters it
+// applies.
+func (c *Config) AirSettings() AirSettings {
+	return AirSettings{AirSource: c.Sources.Air, Filters: c.SIMs.Filters}
+}
+
+// BillingSettings returns the billing source's section.
+func (c *Config) BillingSettings() BillingSettings {
+	return BillingSettings{BillingSource: c.Sources.Billing}
 }

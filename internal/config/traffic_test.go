@@ -13,6 +13,7 @@ func TestTrafficSourcesAreOptInWithDefaults(t *testing.T) {
 	wantEqual(t, "air interval", time.Duration(c.Sources.Air.Interval), 5*time.Minute)
 	wantEqual(t, "air mode", c.Sources.Air.Mode, AirModeExport)
 	wantEqual(t, "air per-SIM cap", c.Sources.Air.PerSIMMaxCalls, 100)
+	wantEqual(t, "air export wait", time.Duration(c.Sources.Air.ExportWait), time.Second)
 	wantEqual(t, "billing interval", time.Duration(c.Sources.Billing.Interval), time.Hour)
 }
 

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
@@ -28,9 +31,7 @@ type scripted struct {
 	block    time.Duration
 }
 
-func (s *scripted) Name() string { return "test" }
-
-func (s *scripted) Poll(ctx context.Context, t Target) (*store.Snapshot, error) {
+func (s *scripted) Poll(ctx context.Context) (*poll.Result, error) {
 	if s.inFlight.Add(1) > 1 {
 		s.overlap.Store(true)
 	}
@@ -52,19 +53,30 @@ func (s *scripted) Poll(ctx context.Context, t Target) (*store.Snapshot, error) 
 	}
 	b := exposition.NewBuilder()
 	b.Add(famTest, float64(n))
-	return &store.Snapshot{Items: n, OperatorID: "OP1", Families: b.Build()}, nil
+	return &poll.Result{Items: n, OperatorID: "OP1", Families: b.Build(), ListedAt: time.Now()}, nil
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+var testKey = store.Key{Account: "a", Coverage: "jp", Source: "test"}
+
+func newScheduler(t *testing.T, st *store.Store, jobs ...Job) *Scheduler {
+	t.Helper()
+	s, err := New(st, quiet(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestRunOnceReportsFailuresAndKeepsOldData(t *testing.T) {
 	st := store.New()
 	src := &scripted{results: []error{nil, errors.New("HTTP 503")}}
-	s := New(st, quiet(), []Job{{Source: src, Target: Target{Account: "a", Coverage: "jp"}, Interval: time.Minute}})
+	s := newScheduler(t, st, Job{Key: testKey, Poll: src.Poll, Interval: time.Minute})
 	if err := s.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	key := store.Key{Account: "a", Coverage: "jp", Source: "test"}
+	key := testKey
 	first := st.Get(key)
 	err := s.RunOnce(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "a/jp/test: HTTP 503") {
@@ -80,9 +92,11 @@ func TestRunOnceReportsFailuresAndKeepsOldData(t *testing.T) {
 	}
 }
 
-func TestPollTimeout(t *testing.T) {
+func TestPollTimeout(t *testing.T) { synctest.Test(t, testPollTimeout) }
+
+func testPollTimeout(t *testing.T) {
 	src := &scripted{results: []error{nil}, block: time.Minute}
-	s := New(store.New(), quiet(), []Job{{Source: src, Target: Target{Account: "a", Coverage: "jp"}, Interval: time.Minute, Timeout: 50 * time.Millisecond}})
+	s := newScheduler(t, store.New(), Job{Key: testKey, Poll: src.Poll, Interval: time.Minute, Timeout: 50 * time.Millisecond})
 	err := s.RunOnce(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "timed out after 50ms") {
 		t.Fatalf("got %v", err)
@@ -90,11 +104,15 @@ func TestPollTimeout(t *testing.T) {
 }
 
 func TestRunPollsRepeatedlyWithoutOverlap(t *testing.T) {
+	synctest.Test(t, testRunPollsRepeatedlyWithoutOverlap)
+}
+
+func testRunPollsRepeatedlyWithoutOverlap(t *testing.T) {
 	st := store.New()
 	src := &scripted{results: []error{errors.New("down"), nil}, block: 5 * time.Millisecond}
 	// The minimum interval of the configuration does not apply here: a
 	// short one keeps the test fast.
-	s := New(st, quiet(), []Job{{Source: src, Target: Target{Account: "a", Coverage: "jp"}, Interval: 100 * time.Millisecond}})
+	s := newScheduler(t, st, Job{Key: testKey, Poll: src.Poll, Interval: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
@@ -114,7 +132,7 @@ func TestRunPollsRepeatedlyWithoutOverlap(t *testing.T) {
 	if src.overlap.Load() {
 		t.Fatal("two polls of one job ran at the same time")
 	}
-	if st.Get(store.Key{Account: "a", Coverage: "jp", Source: "test"}) == nil {
+	if st.Get(testKey) == nil {
 		t.Fatal("no snapshot stored")
 	}
 }
@@ -136,5 +154,131 @@ func TestFailureDelayBacksOff(t *testing.T) {
 		if got := failureDelay(tc.interval, tc.failures); !within(got, tc.want) {
 			t.Errorf("interval %v, %d failures: %v, want about %v", tc.interval, tc.failures, got, tc.want)
 		}
+	}
+}
+
+// listingSource stands for a source with memory, such as the sessions
+// source: a poll lists everything; a refresh re-reads part of it and merges
+// it into the last listing, so its data is as old as that listing. Every
+// result carries a version taken when the work started.
+type listingSource struct {
+	mu       sync.Mutex
+	version  int
+	listedAt time.Time
+}
+
+func (l *listingSource) start(listing bool) (int, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.version++
+	if listing {
+		l.listedAt = time.Now()
+	}
+	return l.version, l.listedAt
+}
+
+func (l *listingSource) work(ctx context.Context, listing bool) (*poll.Result, error) {
+	v, listedAt := l.start(listing)
+	// API calls take a while, long enough for the other kind of work to
+	// start meanwhile if nothing serialized them.
+	select {
+	case <-time.After(time.Duration(rand.IntN(50)) * time.Millisecond):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	b := exposition.NewBuilder()
+	b.Add(famTest, float64(v))
+	return &poll.Result{Items: v, Families: b.Build(), ListedAt: listedAt}, nil
+}
+
+// resultSlot carries, in a poll's context, where to report what the poll
+// produced, so that each caller knows which version it stored.
+type resultSlot struct{}
+
+// TestRefreshesAndPollsNeverStoreOlderData runs polls and refreshes of one
+// job at the same time: whatever their order, the store must end with the
+// newest result, never with data older than the last successful poll, and
+// a refresh applied after a poll must be visible.
+func TestRefreshesAndPollsNeverStoreOlderData(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := store.New()
+		src := &listingSource{}
+		s := newScheduler(t, st, Job{Key: testKey, Interval: time.Minute,
+			Poll: func(ctx context.Context) (*poll.Result, error) {
+				r, err := src.work(ctx, true)
+				if slot, ok := ctx.Value(resultSlot{}).(**poll.Result); ok {
+					*slot = r
+				}
+				return r, err
+			}})
+		ctx := context.Background()
+		if err := s.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		// check runs after each poll or refresh returned: what it stored (or
+		// something newer) must be what the store holds.
+		check := func(kind string, version int, listedAt time.Time) {
+			snap := st.Get(testKey)
+			if snap.Items < version {
+				t.Errorf("after a %s (version %d), the store holds the older version %d", kind, version, snap.Items)
+			}
+			if snap.Produced.Before(listedAt) {
+				t.Errorf("after a %s of data listed at %v, the store holds data listed at %v", kind, listedAt, snap.Produced)
+			}
+		}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				var got *poll.Result
+				if _, err := s.poll(context.WithValue(ctx, resultSlot{}, &got), s.jobs[0]); err != nil {
+					t.Error(err)
+					return
+				}
+				check("poll", got.Items, got.ListedAt)
+			})
+			wg.Go(func() {
+				var got *poll.Result
+				err := s.Refresh(ctx, testKey, func(ctx context.Context) (*poll.Result, error) {
+					r, err := src.work(ctx, false)
+					got = r
+					return r, err
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				check("refresh", got.Items, got.ListedAt)
+			})
+		}
+		wg.Wait()
+
+		snap := st.Get(testKey)
+		if snap.Items != src.version {
+			t.Fatalf("the store ends with version %d, the newest is %d", snap.Items, src.version)
+		}
+		if !snap.Produced.Equal(src.listedAt) {
+			t.Fatalf("the store ends with data listed at %v, the last listing was at %v", snap.Produced, src.listedAt)
+		}
+		if stt := s.Statuses()[0]; stt.Polls != 21 {
+			t.Fatalf("refreshes counted as polls: %+v", stt)
+		}
+	})
+}
+
+func TestRefreshNeedsAPolledJob(t *testing.T) {
+	s := newScheduler(t, store.New(), Job{Key: testKey, Interval: time.Minute,
+		Poll: func(context.Context) (*poll.Result, error) { return nil, errors.New("down") }})
+	refresh := func(context.Context) (*poll.Result, error) { t.Fatal("refresh ran"); return nil, nil }
+	if err := s.Refresh(context.Background(), testKey, refresh); !errors.Is(err, ErrNotPolled) {
+		t.Fatalf("refresh before any poll: %v", err)
+	}
+	_ = s.RunOnce(context.Background())
+	if err := s.Refresh(context.Background(), testKey, refresh); !errors.Is(err, ErrNotPolled) {
+		t.Fatalf("refresh after a failed poll: %v", err)
+	}
+	other := store.Key{Account: "b", Coverage: "jp", Source: "test"}
+	if err := s.Refresh(context.Background(), other, refresh); !errors.Is(err, ErrUnknownJob) {
+		t.Fatalf("refresh of an unknown job: %v", err)
 	}
 }

@@ -64,7 +64,7 @@ func TestSourceCollectorUpNeedsEverySource(t *testing.T) {
 		{Key: k("g", "sessions"), Succeeded: true, LastSuccess: now},
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewSourceCollector(func() []scheduler.Status { return statuses }, st))
+	reg.MustRegister(NewSourceCollector(func() []scheduler.Status { return statuses }, st, nil))
 	want := `
 # HELP soracom_up Whether the last poll of every source of this account and coverage succeeded (1) or not (0).
 # TYPE soracom_up gauge

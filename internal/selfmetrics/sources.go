@@ -17,9 +17,14 @@ type SourceCollector struct {
 	now      func() time.Time
 }
 
-// NewSourceCollector returns a collector over the scheduler's statuses.
-func NewSourceCollector(statuses func() []scheduler.Status, st *store.Store) *SourceCollector {
-	return &SourceCollector{statuses: statuses, store: st, now: time.Now}
+// NewSourceCollector returns a collector over the scheduler's statuses;
+// now (nil: time.Now) tells which data is stale, as the exposition's clock
+// does.
+func NewSourceCollector(statuses func() []scheduler.Status, st *store.Store, now func() time.Time) *SourceCollector {
+	if now == nil {
+		now = time.Now
+	}
+	return &SourceCollector{statuses: statuses, store: st, now: now}
 }
 
 var (

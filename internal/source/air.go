@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
 // AirName is the name of the data usage source.
@@ -22,10 +22,10 @@ const AirName = "air"
 const (
 	// AirModeExport asks for one operator-wide usage file per poll: a
 	// constant number of calls whatever the fleet size.
-	AirModeExport = "export"
+	AirModeExport = config.AirModeExport
 	// AirModePerSIM asks for each SIM's 5-minute buckets, one call per SIM
 	// and poll up to a cap: only for small fleets.
-	AirModePerSIM = "per_sim"
+	AirModePerSIM = config.AirModePerSIM
 )
 
 // Both directions, in label order.
@@ -54,7 +54,8 @@ var (
 		exposition.Gauge, "operator_id", "coverage")
 )
 
-// AirOptions configure the air source. Zero values take the defaults.
+// AirOptions configure the air source. Zero values take the
+// configuration's defaults.
 type AirOptions struct {
 	// Mode is AirModeExport (default) or AirModePerSIM.
 	Mode string
@@ -65,7 +66,7 @@ type AirOptions struct {
 	// SIM ID) is reused (default 1h).
 	SIMListRefresh time.Duration
 	// ExportFirstPoll is the wait before the first check of an export's
-	// state (default 1s); later checks back off.
+	// state (default: sources.air.export_wait); later checks back off.
 	ExportFirstPoll time.Duration
 	// Filter keeps the per-SIM series of matching SIMs only; fleet totals
 	// always count every SIM.
@@ -96,19 +97,31 @@ type airCounter struct {
 	usage soracom.DataTrafficStats
 }
 
+// newAirSource builds the air source from its validated section.
+func newAirSource(c config.AirSettings, _ Env) Source {
+	return NewAir(AirOptions{
+		Mode:            c.Mode,
+		PerSIMMaxCalls:  c.PerSIMMaxCalls,
+		SIMListRefresh:  time.Duration(c.SIMListRefresh),
+		ExportFirstPoll: time.Duration(c.ExportWait),
+		Filter:          filterOf(c.Filters),
+	})
+}
+
 // NewAir returns the air source.
 func NewAir(opts AirOptions) *Air {
+	d := config.Template().Sources.Air
 	if opts.Mode == "" {
-		opts.Mode = AirModeExport
+		opts.Mode = d.Mode
 	}
 	if opts.PerSIMMaxCalls <= 0 {
-		opts.PerSIMMaxCalls = 100
+		opts.PerSIMMaxCalls = d.PerSIMMaxCalls
 	}
 	if opts.SIMListRefresh <= 0 {
-		opts.SIMListRefresh = time.Hour
+		opts.SIMListRefresh = time.Duration(d.SIMListRefresh)
 	}
 	if opts.ExportFirstPoll <= 0 {
-		opts.ExportFirstPoll = time.Second
+		opts.ExportFirstPoll = time.Duration(d.ExportWait)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -116,7 +129,7 @@ func NewAir(opts AirOptions) *Air {
 	return &Air{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh), state: map[accountCoverage]*airState{}}
 }
 
-// Name implements scheduler.Source.
+// Name implements Source.
 func (a *Air) Name() string { return AirName }
 
 func monthStart(t time.Time) time.Time {
@@ -124,8 +137,8 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// Poll implements scheduler.Source.
-func (a *Air) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot, error) {
+// Poll implements Source.
+func (a *Air) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	now := a.opts.Now().UTC()
 	month := monthStart(now)
 	idx, err := a.dir.get(ctx, t, now, &a.opts.Filter)
@@ -155,13 +168,13 @@ func (a *Air) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot, er
 		}
 		c.usage = maxUsage(c.usage, u)
 	}
-	return a.render(t, st, idx), nil
+	return a.render(t, st, idx, now), nil
 }
 
 // stateFor returns the target's state for month, starting a new month at
 // zero. SIMs counted last month stay, at 0, so that the drop shows as a
 // counter reset rather than as series that vanish.
-func (a *Air) stateFor(t scheduler.Target, month time.Time) *airState {
+func (a *Air) stateFor(t Target, month time.Time) *airState {
 	k := keyOf(t)
 	st := a.state[k]
 	if st == nil {
@@ -189,7 +202,7 @@ func maxUsage(a, b soracom.DataTrafficStats) soracom.DataTrafficStats {
 
 // pollExport reads every SIM's month-to-date usage from one export:
 // exportAirStats, getExportedFile until it is ready, one download.
-func (a *Air) pollExport(ctx context.Context, t scheduler.Target, now, month time.Time) (map[string]soracom.DataTrafficStats, error) {
+func (a *Air) pollExport(ctx context.Context, t Target, now, month time.Time) (map[string]soracom.DataTrafficStats, error) {
 	exp, err := t.Client.ExportAirStats(ctx, month, now, soracom.PeriodMonth)
 	if err != nil {
 		return nil, err
@@ -223,7 +236,7 @@ func (a *Air) pollExport(ctx context.Context, t scheduler.Target, now, month tim
 }
 
 // render builds the snapshot from the month-to-date maxima.
-func (a *Air) render(t scheduler.Target, st *airState, idx *simIndex) *store.Snapshot {
+func (a *Air) render(t Target, st *airState, idx *simIndex, listedAt time.Time) *poll.Result {
 	b := exposition.NewBuilder()
 	operatorID := t.Client.OperatorID()
 	cov := string(t.Coverage)
@@ -246,7 +259,7 @@ func (a *Air) render(t scheduler.Target, st *airState, idx *simIndex) *store.Sna
 	b.Add(famAirPackets, float64(fleet.UploadPacketSizeTotal), operatorID, cov, dirUpload)
 	b.Add(famAirPackets, float64(fleet.DownloadPacketSizeTotal), operatorID, cov, dirDownload)
 	b.Add(famAirMonthStart, float64(st.month.Unix()), operatorID, cov)
-	return &store.Snapshot{OperatorID: operatorID, Items: len(st.byIMSI), Families: b.Build()}
+	return &poll.Result{OperatorID: operatorID, Items: len(st.byIMSI), Families: b.Build(), ListedAt: listedAt}
 }
 
 // filterIsEmpty reports whether f keeps every SIM.

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
 
@@ -33,7 +32,7 @@ const lateWindow = 30 * time.Minute
 // pollPerSIM reads SIMs until PerSIMMaxCalls calls are spent, continuing
 // the round where the previous poll stopped. SIMs not reached keep their
 // previous value.
-func (a *Air) pollPerSIM(ctx context.Context, t scheduler.Target, idx *simIndex, now, month time.Time) (map[string]soracom.DataTrafficStats, error) {
+func (a *Air) pollPerSIM(ctx context.Context, t Target, idx *simIndex, now, month time.Time) (map[string]soracom.DataTrafficStats, error) {
 	fresh := map[string]soracom.DataTrafficStats{}
 	budget := a.opts.PerSIMMaxCalls
 	for n := 0; n < len(idx.sims) && budget > 0; n++ {
@@ -81,7 +80,7 @@ func (a *Air) pollPerSIM(ctx context.Context, t scheduler.Target, idx *simIndex,
 	return fresh, nil
 }
 
-func (a *Air) advanceCursor(t scheduler.Target, month time.Time, n int) {
+func (a *Air) advanceCursor(t Target, month time.Time, n int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	st := a.stateFor(t, month)
@@ -90,7 +89,7 @@ func (a *Air) advanceCursor(t scheduler.Target, month time.Time, n int) {
 
 // firstRead settles the whole days of the month that ended before the late
 // window with one period=day call.
-func (a *Air) firstRead(ctx context.Context, t scheduler.Target, simID string, now, month time.Time) (*minuteLedger, error) {
+func (a *Air) firstRead(ctx context.Context, t Target, simID string, now, month time.Time) (*minuteLedger, error) {
 	l := &minuteLedger{settledBefore: month, recent: map[int64]soracom.DataTrafficStats{}}
 	cut := settleCut(now)
 	if !cut.After(month) {

@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/apispec"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
@@ -18,7 +18,7 @@ import (
 
 // fakeTarget serves a fake's Japan host held to the spec and returns a
 // target that reaches it.
-func fakeTarget(t *testing.T, fo soracomfake.Options) (*soracomfake.Fake, scheduler.Target) {
+func fakeTarget(t *testing.T, fo soracomfake.Options) (*soracomfake.Fake, Target) {
 	t.Helper()
 	fake := soracomfake.New(fo)
 	v := apispec.New()
@@ -32,13 +32,13 @@ func fakeTarget(t *testing.T, fo soracomfake.Options) (*soracomfake.Fake, schedu
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fake, scheduler.Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}
+	return fake, Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}
 }
 
 // render turns a snapshot into parsed families.
-func renderFamilies(t *testing.T, snap *store.Snapshot, source string) map[string]*dto.MetricFamily {
+func renderFamilies(t *testing.T, res *poll.Result, source string) map[string]*dto.MetricFamily {
 	t.Helper()
-	snap.Key = store.Key{Account: "test", Coverage: "jp", Source: source}
+	snap := snapshotOf(res, source)
 	st := store.New()
 	st.Put(snap)
 	var buf bytes.Buffer
@@ -64,13 +64,20 @@ func airOptions(fake *soracomfake.Fake, mode string) AirOptions {
 	return AirOptions{Mode: mode, Now: fake.Now, ExportFirstPoll: time.Millisecond}
 }
 
-func poll(t *testing.T, src scheduler.Source, target scheduler.Target) *store.Snapshot {
+func pollOnce(t *testing.T, src Source, target Target) *poll.Result {
 	t.Helper()
 	snap, err := src.Poll(context.Background(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return snap
+}
+
+// snapshotOf stores a result the way the scheduler does, for the test's
+// account and coverage.
+func snapshotOf(res *poll.Result, source string) *store.Snapshot {
+	return &store.Snapshot{Key: store.Key{Account: "test", Coverage: "jp", Source: source}, OperatorID: res.OperatorID,
+		Produced: res.ListedAt, Items: res.Items, Families: res.Families}
 }
 
 // checkTruth asserts that every SIM's counters equal the fake's month to
@@ -107,7 +114,7 @@ func TestAirExportMatchesFakeTruth(t *testing.T) {
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 4, SIMs: 60, Coverages: []string{"jp"}})
 	fake.Advance(3 * 24 * time.Hour)
 	air := NewAir(airOptions(fake, AirModeExport))
-	mfs := renderFamilies(t, poll(t, air, target), AirName)
+	mfs := renderFamilies(t, pollOnce(t, air, target), AirName)
 	if busy := checkTruth(t, fake, mfs); busy == 0 {
 		t.Fatal("no SIM had traffic: the test proves nothing")
 	}
@@ -130,15 +137,15 @@ func TestAirPerSIMMatchesFakeTruth(t *testing.T) {
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 5, SIMs: 12, Coverages: []string{"jp"}})
 	fake.Advance(26 * time.Hour)
 	air := NewAir(airOptions(fake, AirModePerSIM))
-	poll(t, air, target)
+	pollOnce(t, air, target)
 	// Later polls read only the last buckets again; late data must still
 	// land and nothing may be counted twice.
 	for range 5 {
 		fake.Advance(17 * time.Minute)
-		poll(t, air, target)
+		pollOnce(t, air, target)
 	}
 	fake.Advance(7 * time.Minute)
-	if busy := checkTruth(t, fake, renderFamilies(t, poll(t, air, target), AirName)); busy == 0 {
+	if busy := checkTruth(t, fake, renderFamilies(t, pollOnce(t, air, target), AirName)); busy == 0 {
 		t.Fatal("no SIM had traffic")
 	}
 }
@@ -149,7 +156,7 @@ func TestAirPerSIMCapsCallsPerPoll(t *testing.T) {
 	opts := airOptions(fake, AirModePerSIM)
 	opts.PerSIMMaxCalls = 7
 	air := NewAir(opts)
-	poll(t, air, target)
+	pollOnce(t, air, target)
 	if got := fake.Calls("jp", "GET", "/stats/air/sims/{sim_id}"); got != 7 {
 		t.Fatalf("%d per-SIM calls in one poll, want the cap of 7", got)
 	}
@@ -159,7 +166,7 @@ func TestAirPerSIMCapsCallsPerPoll(t *testing.T) {
 // first poll, from the fake's truth: listing 10,000 SIMs through the spec
 // validator under the race detector takes seconds, and the listing is
 // repeated only once an hour (TestAirFirstPollListsSIMs covers it).
-func seedDirectory(d *simDirectory, target scheduler.Target, fake *soracomfake.Fake) {
+func seedDirectory(d *simDirectory, target Target, fake *soracomfake.Fake) {
 	idx := &simIndex{listed: fake.Now(), byIMSI: map[string]simRef{}}
 	for _, s := range fake.SIMs(string(target.Coverage)) {
 		idx.sims = append(idx.sims, simRef{simID: s.SIMID, imsi: s.IMSI})
@@ -176,7 +183,7 @@ func airCallsPerCycle(t *testing.T, sims int) (calls int, busy int) {
 	fake.Advance(2 * time.Hour)
 	air := NewAir(airOptions(fake, AirModeExport))
 	seedDirectory(air.dir, target, fake)
-	snap := poll(t, air, target)
+	snap := pollOnce(t, air, target)
 	if fake.Calls("jp", "GET", "/sims") != 0 {
 		t.Fatal("a steady cycle listed the SIMs")
 	}
@@ -187,21 +194,21 @@ func TestAirFirstPollListsSIMsThenReusesTheListing(t *testing.T) {
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 7, SIMs: 250, Coverages: []string{"jp"}})
 	fake.Advance(time.Hour)
 	air := NewAir(airOptions(fake, AirModeExport))
-	poll(t, air, target)
+	pollOnce(t, air, target)
 	if got := fake.Calls("jp", "GET", "/sims"); got < 3 {
 		t.Fatalf("first poll listed SIMs in %d calls, want every page (at least 3)", got)
 	}
 	for range 3 {
 		fake.Advance(5 * time.Minute)
-		poll(t, air, target)
+		pollOnce(t, air, target)
 	}
 	listings := fake.Calls("jp", "GET", "/sims")
 	fake.Advance(time.Hour)
-	poll(t, air, target)
+	pollOnce(t, air, target)
 	if fake.Calls("jp", "GET", "/sims") <= listings {
 		t.Fatal("the SIM listing was not refreshed after an hour")
 	}
-	checkTruth(t, fake, renderFamilies(t, poll(t, air, target), AirName))
+	checkTruth(t, fake, renderFamilies(t, pollOnce(t, air, target), AirName))
 }
 
 func TestAirCallsPerCycleDoNotGrowWithTheFleet(t *testing.T) {
@@ -228,7 +235,7 @@ func TestAirCountersNeverDecreaseAndResetAtMonthStart(t *testing.T) {
 	for step := 0; step < 40; step++ {
 		before := fake.Now()
 		fake.Advance(4 * time.Minute)
-		mfs := renderFamilies(t, poll(t, air, target), AirName)
+		mfs := renderFamilies(t, pollOnce(t, air, target), AirName)
 		cur := counterValues(mfs, "soracom_sim_air_bytes_total")
 		newMonth := fake.Now().Month() != before.Month()
 		for k, v := range cur {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
@@ -39,7 +38,7 @@ func syntheticSims(n int) []soracom.Sim {
 
 // renderSnapshot renders SIMs as a poll does, minus the API.
 func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
-	t := scheduler.Target{Account: "a", Coverage: soracom.CoverageJapan}
+	t := Target{Account: "a", Coverage: soracom.CoverageJapan}
 	st := s.states.get(t, true)
 	ptrs := make([]*soracom.Sim, len(sims))
 	for i := range sims {
@@ -48,9 +47,9 @@ func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.merge(ptrs)
-	snap := s.renderLocked(st, t)
-	snap.Key, snap.Produced = store.Key{Account: "a", Coverage: "jp", Source: SessionsName}, time.Now()
-	return snap
+	res := s.renderLocked(st, t)
+	res.ListedAt = time.Now()
+	return snapshotOf(res, SessionsName)
 }
 
 // BenchmarkRender measures what a poll spends turning a listing into
@@ -58,7 +57,7 @@ func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
 func BenchmarkRender(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		sims := syntheticSims(n)
-		s := NewSessions(SessionsOptions{TagLabels: []string{"site"}})
+		s := NewSessions(SessionsOptions{SessionEvents: true, TagLabels: []string{"site"}})
 		b.Run(fmt.Sprintf("sims=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -72,7 +71,7 @@ func BenchmarkRender(b *testing.B) {
 // after the first scrape of a poll, a scrape only writes existing bytes.
 func BenchmarkScrape(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		s := NewSessions(SessionsOptions{TagLabels: []string{"site"}})
+		s := NewSessions(SessionsOptions{SessionEvents: true, TagLabels: []string{"site"}})
 		st := store.New()
 		st.Put(renderSnapshot(s, syntheticSims(n)))
 		now := time.Now()

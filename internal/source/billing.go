@@ -8,10 +8,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
 // BillingName is the name of the billing source.
@@ -38,7 +38,8 @@ var (
 		exposition.Gauge, "sim_id", "currency")
 )
 
-// BillingOptions configure the billing source. Zero values take defaults.
+// BillingOptions configure the billing source. Zero values take the
+// configuration's defaults.
 type BillingOptions struct {
 	// PerSIMExport reads every SIM's cost from the detailed billing CSV
 	// (exportLatestBilling) instead of the top-100 summary.
@@ -57,10 +58,15 @@ type Billing struct {
 	dir  *simDirectory
 }
 
+// newBillingSource builds the billing source from its validated section.
+func newBillingSource(c config.BillingSettings, _ Env) Source {
+	return NewBilling(BillingOptions{PerSIMExport: c.PerSIMExport, SIMListRefresh: time.Duration(c.SIMListRefresh)})
+}
+
 // NewBilling returns the billing source.
 func NewBilling(opts BillingOptions) *Billing {
 	if opts.SIMListRefresh <= 0 {
-		opts.SIMListRefresh = time.Hour
+		opts.SIMListRefresh = time.Duration(config.Template().Sources.Billing.SIMListRefresh)
 	}
 	if opts.ExportFirstPoll <= 0 {
 		opts.ExportFirstPoll = time.Second
@@ -71,13 +77,13 @@ func NewBilling(opts BillingOptions) *Billing {
 	return &Billing{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh)}
 }
 
-// Name implements scheduler.Source.
+// Name implements Source.
 func (s *Billing) Name() string { return BillingName }
 
-// Poll implements scheduler.Source: getLatestBilling, getBillingHistory,
+// Poll implements Source: getLatestBilling, getBillingHistory,
 // getBillingSummaryOfBillItems, and getBillingSummaryOfSims or the billing
 // CSV export.
-func (s *Billing) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot, error) {
+func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	now := s.opts.Now().UTC()
 	month := monthStart(now)
 	latest, err := t.Client.GetLatestBilling(ctx)
@@ -136,11 +142,11 @@ func (s *Billing) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot
 	for _, id := range slices.Sorted(maps.Keys(perSIM)) {
 		b.Add(famSimBill, perSIM[id], id, currency)
 	}
-	return &store.Snapshot{OperatorID: operatorID, Items: len(perSIM), Families: b.Build()}, nil
+	return &poll.Result{OperatorID: operatorID, Items: len(perSIM), Families: b.Build(), ListedAt: now}, nil
 }
 
 // simCosts returns the current month's cost per SIM ID.
-func (s *Billing) simCosts(ctx context.Context, t scheduler.Target, now time.Time, current string) (map[string]float64, string, error) {
+func (s *Billing) simCosts(ctx context.Context, t Target, now time.Time, current string) (map[string]float64, string, error) {
 	out := map[string]float64{}
 	if !s.opts.PerSIMExport {
 		sums, err := t.Client.GetBillingSummaryOfSims(ctx)

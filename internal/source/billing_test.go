@@ -27,7 +27,7 @@ func TestBillingMatchesFakeBills(t *testing.T) {
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 9, SIMs: 400, Coverages: []string{"jp"}, Start: start})
 	fake.Advance(3 * time.Hour)
 	src := NewBilling(BillingOptions{Now: fake.Now})
-	mfs := renderFamilies(t, poll(t, src, target), BillingName)
+	mfs := renderFamilies(t, pollOnce(t, src, target), BillingName)
 	truth := fake.LatestBill("jp")
 
 	amount := mfs["soracom_bill_amount"].Metric
@@ -69,11 +69,11 @@ func TestBillingPreviousMonthOnlyOnceClosed(t *testing.T) {
 	start := time.Date(2025, time.November, 1, 12, 0, 0, 0, time.UTC)
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 9, SIMs: 20, Coverages: []string{"jp"}, Start: start})
 	src := NewBilling(BillingOptions{Now: fake.Now})
-	if mfs := renderFamilies(t, poll(t, src, target), BillingName); mfs["soracom_bill_previous_month_amount"] != nil {
+	if mfs := renderFamilies(t, pollOnce(t, src, target), BillingName); mfs["soracom_bill_previous_month_amount"] != nil {
 		t.Fatal("previous month reported before it closed")
 	}
 	fake.Advance(2 * 24 * time.Hour)
-	mfs := renderFamilies(t, poll(t, src, target), BillingName)
+	mfs := renderFamilies(t, pollOnce(t, src, target), BillingName)
 	if mfs["soracom_bill_previous_month_amount"] == nil || mfs["soracom_bill_previous_month_info"] == nil {
 		t.Fatal("previous month missing once closed")
 	}
@@ -84,7 +84,7 @@ func TestBillingPerSIMExportCoversEverySIM(t *testing.T) {
 	fake, target := fakeTarget(t, soracomfake.Options{Seed: 10, SIMs: 300, Coverages: []string{"jp"}, Start: start})
 	fake.Advance(90 * time.Minute)
 	src := NewBilling(BillingOptions{Now: fake.Now, PerSIMExport: true, ExportFirstPoll: time.Millisecond})
-	mfs := renderFamilies(t, poll(t, src, target), BillingName)
+	mfs := renderFamilies(t, pollOnce(t, src, target), BillingName)
 	truth := fake.LatestBill("jp")
 	sims := gaugeByLabel(mfs, "soracom_sim_bill_amount", "sim_id")
 	if len(sims) != len(truth.SIMs) || len(sims) <= 100 {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 )
@@ -39,8 +38,8 @@ func callsPerCycle(t testing.TB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := NewSessions(SessionsOptions{})
-	target := scheduler.Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
+	src := NewSessions(SessionsOptions{SessionEvents: true})
+	target := Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 	if _, err := src.Poll(context.Background(), target); err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +105,8 @@ func BenchmarkRefresh10kSIMs(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	src := NewSessions(SessionsOptions{})
-	target := scheduler.Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
+	src := NewSessions(SessionsOptions{SessionEvents: true})
+	target := Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 	if _, err := src.Poll(context.Background(), target); err != nil {
 		b.Fatal(err)
 	}

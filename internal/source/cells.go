@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
 
@@ -77,7 +76,7 @@ func cellQuery(c *soracom.Cell) (soracom.CellQuery, bool) {
 
 // locateCells looks up the cells in use that are not cached yet, up to the
 // budget; the rest wait for the next poll.
-func (s *Sessions) locateCells(ctx context.Context, t scheduler.Target, st *targetState) {
+func (s *Sessions) locateCells(ctx context.Context, t Target, st *targetState) {
 	st.mu.Lock()
 	want := map[string]soracom.CellQuery{}
 	var order []string

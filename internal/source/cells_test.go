@@ -11,7 +11,7 @@ import (
 // cell get a position.
 func TestCellLocationsBudgetAndCache(t *testing.T) {
 	const budget = 4
-	e := newEnv(t, soracomfake.Options{Seed: 41, SIMs: 60}, SessionsOptions{CellLocations: true, CellBudget: budget})
+	e := newEnv(t, soracomfake.Options{Seed: 41, SIMs: 60}, SessionsOptions{SessionEvents: true, CellLocations: true, CellBudget: budget})
 	cells := map[string]bool{}
 	for _, s := range e.fake.SIMs("jp") {
 		if s.Online && s.Cell != nil {

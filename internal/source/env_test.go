@@ -9,7 +9,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/apispec"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
@@ -21,7 +21,7 @@ type env struct {
 	t      *testing.T
 	fake   *soracomfake.Fake
 	src    *Sessions
-	target scheduler.Target
+	target Target
 }
 
 func newEnv(t *testing.T, fo soracomfake.Options, opts SessionsOptions) *env {
@@ -50,7 +50,7 @@ func newEnv(t *testing.T, fo soracomfake.Options, opts SessionsOptions) *env {
 		t.Fatal(err)
 	}
 	return &env{t: t, fake: fake, src: NewSessions(opts),
-		target: scheduler.Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}}
+		target: Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}}
 }
 
 // poll runs one poll and returns its metrics.
@@ -63,9 +63,9 @@ func (e *env) poll() map[string]*dto.MetricFamily {
 	return e.parse(snap)
 }
 
-func (e *env) parse(snap *store.Snapshot) map[string]*dto.MetricFamily {
+func (e *env) parse(res *poll.Result) map[string]*dto.MetricFamily {
 	e.t.Helper()
-	snap.Key = store.Key{Account: "test", Coverage: "jp", Source: SessionsName}
+	snap := snapshotOf(res, SessionsName)
 	st := store.New()
 	st.Put(snap)
 	var buf bytes.Buffer

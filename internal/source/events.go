@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
 
@@ -53,11 +52,11 @@ type eventRead struct {
 // readSessionEvents works through the queue of changed SIMs, oldest change
 // first, within the per-poll budget; what does not fit stays queued, in
 // order, for the next poll, so every SIM is served in turn.
-func (s *Sessions) readSessionEvents(ctx context.Context, t scheduler.Target, st *targetState) {
-	budget := s.opts.EventBudget
-	if budget <= 0 {
+func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetState) {
+	if !s.opts.SessionEvents {
 		return
 	}
+	budget := s.opts.EventBudget
 	st.mu.Lock()
 	plan := make([]*eventRead, 0, min(len(st.queue), budget))
 	for _, id := range st.queue {
@@ -165,7 +164,7 @@ func readOneLog(ctx context.Context, c *soracom.Client, r *eventRead) error {
 // renderFleetCounters adds the fleet-level counters, which aggregate mode
 // keeps.
 func (s *Sessions) renderFleetCounters(b *exposition.Builder, st *targetState, operatorID, cov string) {
-	if s.opts.EventBudget > 0 {
+	if s.opts.SessionEvents {
 		for k := range eventKinds {
 			b.Add(famFleetSessionEvents, st.fleet.events[k], operatorID, cov, eventLabels[k])
 		}

@@ -41,7 +41,7 @@ func baseline(fake *soracomfake.Fake) map[string]int64 {
 // The fleet moves on its own clock meanwhile, and every SIM's counters must
 // match the fake's log exactly.
 func TestFlapBetweenPollsCountedExactly(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 21, SIMs: 120}, SessionsOptions{})
+	e := newEnv(t, soracomfake.Options{Seed: 21, SIMs: 120}, SessionsOptions{SessionEvents: true})
 	e.poll()
 	base := baseline(e.fake)
 	flapper := e.onlineWithCell(1)[0].SIMID
@@ -102,7 +102,7 @@ func TestFlapBetweenPollsCountedExactly(t *testing.T) {
 // and the carried-over reads are reported.
 func TestEventBudgetCarriesOver(t *testing.T) {
 	const budget = 4
-	e := newEnv(t, soracomfake.Options{Seed: 22, SIMs: 100}, SessionsOptions{EventBudget: budget})
+	e := newEnv(t, soracomfake.Options{Seed: 22, SIMs: 100}, SessionsOptions{SessionEvents: true, EventBudget: budget})
 	e.poll()
 	sims := e.onlineWithCell(7)
 	for _, s := range sims {
@@ -156,7 +156,7 @@ func TestEventBudgetCarriesOver(t *testing.T) {
 // TestEventReadsOff: a negative budget makes no event calls and renders no
 // event series.
 func TestEventReadsOff(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 23, SIMs: 30}, SessionsOptions{EventBudget: -1})
+	e := newEnv(t, soracomfake.Options{Seed: 23, SIMs: 30}, SessionsOptions{SessionEvents: false})
 	e.poll()
 	e.fake.Advance(time.Hour)
 	mfs := e.poll()
@@ -176,7 +176,7 @@ func TestFilteredOutSIMsCostNothing(t *testing.T) {
 			break
 		}
 	}
-	e := newEnv(t, soracomfake.Options{Seed: 24, SIMs: 80}, SessionsOptions{Filter: Filter{GroupIDs: []string{group}, Statuses: []string{"active"}}})
+	e := newEnv(t, soracomfake.Options{Seed: 24, SIMs: 80}, SessionsOptions{SessionEvents: true, Filter: Filter{GroupIDs: []string{group}, Statuses: []string{"active"}}})
 	e.poll()
 	var in, out []string
 	for _, s := range e.fake.SIMs("jp") {

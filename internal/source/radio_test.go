@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 )
@@ -50,7 +49,7 @@ func ptr(p *int64) any {
 // none for offline ones, every label as the fake knows it, radio type in
 // the spec's spelling even when the API sends lower case.
 func TestSessionInfoMatchesFleet(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 31, SIMs: 200, Quirks: true}, SessionsOptions{})
+	e := newEnv(t, soracomfake.Options{Seed: 31, SIMs: 200, Quirks: true}, SessionsOptions{SessionEvents: true})
 	mfs := e.poll()
 	online := 0
 	for _, s := range e.fake.SIMs("jp") {
@@ -105,7 +104,7 @@ func i64(v int) *int64 { x := int64(v); return &x }
 // TestCellAndIMEIChangeCounters: a handover counts one cell change, a SIM
 // moved into another device one IMEI change; SIMs left alone count none.
 func TestCellAndIMEIChangeCounters(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 32, SIMs: 80}, SessionsOptions{})
+	e := newEnv(t, soracomfake.Options{Seed: 32, SIMs: 80}, SessionsOptions{SessionEvents: true})
 	e.poll()
 	sims := e.onlineWithCell(2)
 	moved, swapped := sims[0].SIMID, sims[1].SIMID
@@ -148,7 +147,7 @@ func TestCellAndIMEIChangeCounters(t *testing.T) {
 // TestGroupNames: soracom_sim_info carries the group's name next to its ID,
 // with one groups listing per poll.
 func TestGroupNames(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 33, SIMs: 60}, SessionsOptions{})
+	e := newEnv(t, soracomfake.Options{Seed: 33, SIMs: 60}, SessionsOptions{SessionEvents: true})
 	e.fake.ResetCounters()
 	mfs := e.poll()
 	named := 0
@@ -180,7 +179,7 @@ func TestGroupNames(t *testing.T) {
 func TestSeriesCapAndAggregate(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	e := newEnv(t, soracomfake.Options{Seed: 34, SIMs: 50}, SessionsOptions{MaxSeries: 100, Logger: log})
+	e := newEnv(t, soracomfake.Options{Seed: 34, SIMs: 50}, SessionsOptions{SessionEvents: true, MaxSeries: 100, Logger: log})
 	mfs := e.poll()
 	if mfs["soracom_sim_info"] != nil || mfs["soracom_sim_session_online"] != nil {
 		t.Fatal("per-SIM series exported beyond the cap")
@@ -204,13 +203,13 @@ func TestSeriesCapAndAggregate(t *testing.T) {
 
 	// Narrowing the filter brings them back (a new source, as a restart would).
 	ids := e.fake.SimIDs("jp")[:3]
-	e.src = NewSessions(SessionsOptions{MaxSeries: 100, Filter: Filter{SIMIDs: ids}, Logger: log})
+	e.src = NewSessions(SessionsOptions{SessionEvents: true, MaxSeries: 100, Filter: Filter{SIMIDs: ids}, Logger: log})
 	mfs = e.poll()
 	if got := len(mfs["soracom_sim_info"].GetMetric()); got != 3 {
 		t.Fatalf("%d info series under the cap, want 3", got)
 	}
 
-	e.src = NewSessions(SessionsOptions{Aggregate: true})
+	e.src = NewSessions(SessionsOptions{SessionEvents: true, Aggregate: true})
 	mfs = e.poll()
 	for name := range mfs {
 		if strings.HasPrefix(name, "soracom_sim_") || name == "soracom_session_status" {
@@ -226,7 +225,7 @@ func TestSeriesCapAndAggregate(t *testing.T) {
 // re-rendered snapshot shows its new state; the next poll counts its
 // events once.
 func TestRefreshOneSIM(t *testing.T) {
-	e := newEnv(t, soracomfake.Options{Seed: 35, SIMs: 40}, SessionsOptions{})
+	e := newEnv(t, soracomfake.Options{Seed: 35, SIMs: 40}, SessionsOptions{SessionEvents: true})
 	e.poll()
 	s := e.onlineWithCell(1)[0]
 	if err := e.fake.SetOnline(s.SIMID, false); err != nil {
@@ -273,8 +272,8 @@ func TestVisitedNetwork(t *testing.T) {
 	sim := &soracom.Sim{SimID: "8942310000000000001", Status: "active",
 		SessionStatus: &soracom.SessionStatus{Online: true, LastUpdatedAt: 1000, IMSI: "295050000000001", IMEI: "352999000000017",
 			Cell: &soracom.Cell{RadioType: "lte", MCC: i(440), MNC: i(10), TAC: i(5), ECI: i(7)}}}
-	src := NewSessions(SessionsOptions{})
-	target := scheduler.Target{Account: "a", Coverage: soracom.CoverageGlobal}
+	src := NewSessions(SessionsOptions{SessionEvents: true})
+	target := Target{Account: "a", Coverage: soracom.CoverageGlobal}
 	st := src.states.get(target, true)
 	st.mu.Lock()
 	st.merge([]*soracom.Sim{sim})

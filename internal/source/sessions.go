@@ -7,11 +7,12 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"time"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
 // SessionsName is the name of the session and inventory source.
@@ -66,22 +67,20 @@ type SessionsOptions struct {
 	// per-SIM series are dropped and only the fleet-level ones are kept.
 	// Zero means no cap.
 	MaxSeries int
-	// EventBudget is the number of session event calls one poll may make;
-	// zero means DefaultEventBudget, negative turns the reads off.
-	EventBudget int
+	// SessionEvents reads the session events of the SIMs whose session
+	// changed, at most EventBudget calls per poll (zero: the
+	// configuration's default).
+	SessionEvents bool
+	EventBudget   int
 	// CellLocations looks up the position of the cells SIMs use
-	// (GET /v1/cell_locations), at most CellBudget calls per poll (zero
-	// means DefaultCellBudget).
+	// (GET /v1/cell_locations), at most CellBudget calls per poll (zero:
+	// the configuration's default).
 	CellLocations bool
 	CellBudget    int
 	Logger        *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 }
-
-// Defaults of the per-poll call budgets.
-const (
-	DefaultEventBudget = 200
-	DefaultCellBudget  = 20
-)
 
 // Sessions lists every SIM of a target once per poll (GET /v1/sims) and
 // renders session status and inventory metrics from that one listing, then
@@ -96,6 +95,23 @@ type Sessions struct {
 	cells   cellCache
 }
 
+// newSessionsSource builds the sessions source from its validated section.
+func newSessionsSource(c config.SessionsSettings, env Env) Source {
+	s := c.SIMs
+	return NewSessions(SessionsOptions{
+		Filter:        filterOf(s.Filters),
+		TagLabels:     s.TagLabels,
+		SeedMetric:    s.SeedMetric,
+		Aggregate:     s.Metrics == config.MetricsAggregate,
+		MaxSeries:     s.MaxSeries,
+		SessionEvents: s.SessionEvents.Enabled,
+		EventBudget:   s.SessionEvents.Budget,
+		CellLocations: s.CellLocations.Enabled,
+		CellBudget:    s.CellLocations.Budget,
+		Logger:        env.Logger,
+	})
+}
+
 // NewSessions returns the sessions source.
 func NewSessions(opts SessionsOptions) *Sessions {
 	labels := []string{"sim_id", "imsi", "msisdn", "name", "group_id", "group", "status", "speed_class", "subscription",
@@ -103,11 +119,15 @@ func NewSessions(opts SessionsOptions) *Sessions {
 	for _, t := range opts.TagLabels {
 		labels = append(labels, exposition.TagLabelName(t))
 	}
-	if opts.EventBudget == 0 {
-		opts.EventBudget = DefaultEventBudget
+	d := config.Template().SIMs
+	if opts.EventBudget <= 0 {
+		opts.EventBudget = d.SessionEvents.Budget
 	}
 	if opts.CellBudget <= 0 {
-		opts.CellBudget = DefaultCellBudget
+		opts.CellBudget = d.CellLocations.Budget
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	log := opts.Logger
 	if log == nil {
@@ -121,15 +141,15 @@ func NewSessions(opts SessionsOptions) *Sessions {
 	}
 }
 
-// Name implements scheduler.Source.
+// Name implements Source.
 func (s *Sessions) Name() string { return SessionsName }
 
 type fleetKey struct{ status, speedClass string }
 
-// Poll implements scheduler.Source: one listing, the group names, the
+// Poll implements Source: one listing, the group names, the
 // session events of the SIMs that changed and, when enabled, the positions
 // of cells not seen before.
-func (s *Sessions) Poll(ctx context.Context, t scheduler.Target) (*store.Snapshot, error) {
+func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	// The groups are listed alongside the SIMs: a poll lasts as long as
 	// the longer of the two listings, not their sum.
 	var (
@@ -148,6 +168,8 @@ func (s *Sessions) Poll(ctx context.Context, t scheduler.Target) (*store.Snapsho
 		}
 		return nil
 	})
+	// The data is as of the end of the listing: its last page.
+	listedAt := s.opts.Now()
 	<-gdone
 	if err != nil {
 		return nil, err
@@ -165,6 +187,7 @@ func (s *Sessions) Poll(ctx context.Context, t scheduler.Target) (*store.Snapsho
 		st.groups = groups
 	}
 	st.merge(sims)
+	st.listedAt = listedAt
 	if id := t.Client.OperatorID(); id != "" {
 		st.operator = id
 	} else if len(sims) > 0 {
@@ -204,7 +227,7 @@ type SIMRef struct {
 var ErrNotListed = errors.New("SIM not exported by this target")
 
 // Knows reports whether the last listing of t had the SIM.
-func (s *Sessions) Knows(t scheduler.Target, ref SIMRef) bool {
+func (s *Sessions) Knows(t Target, ref SIMRef) bool {
 	st := s.states.get(t, false)
 	if st == nil {
 		return false
@@ -231,7 +254,7 @@ func (st *targetState) resolve(ref SIMRef) string {
 // GET /v1/sims/{sim_id}) and renders the target's snapshot once with them
 // replaced. The target must have been polled once. It fails only when no
 // SIM could be refreshed; the errors of the others are joined.
-func (s *Sessions) Refresh(ctx context.Context, t scheduler.Target, refs ...SIMRef) (*store.Snapshot, error) {
+func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll.Result, error) {
 	st := s.states.get(t, false)
 	if st == nil {
 		return nil, ErrNotListed
@@ -275,7 +298,7 @@ func (s *Sessions) Refresh(ctx context.Context, t scheduler.Target, refs ...SIMR
 }
 
 // fetchOne reads one SIM, without holding the target's lock.
-func (s *Sessions) fetchOne(ctx context.Context, t scheduler.Target, st *targetState, ref SIMRef) (*soracom.Sim, *soracom.LocationRegistrationStatus, error) {
+func (s *Sessions) fetchOne(ctx context.Context, t Target, st *targetState, ref SIMRef) (*soracom.Sim, *soracom.LocationRegistrationStatus, error) {
 	st.mu.Lock()
 	simID := st.resolve(ref)
 	st.mu.Unlock()
@@ -309,7 +332,7 @@ func (s *Sessions) fetchOne(ctx context.Context, t scheduler.Target, st *targetS
 // renderLocked renders the target's snapshot from its state. Per-SIM
 // series are rendered apart from the fleet-level ones, so that they can be
 // dropped as a whole when they exceed the cap.
-func (s *Sessions) renderLocked(st *targetState, t scheduler.Target) *store.Snapshot {
+func (s *Sessions) renderLocked(st *targetState, t Target) *poll.Result {
 	perSIM := &seriesBuilder{Builder: exposition.NewBuilder(), off: s.opts.Aggregate}
 	for f, n := range st.sizes {
 		perSIM.Grow(f, n+n/32) // room for a few more SIMs than last time
@@ -356,7 +379,7 @@ func (s *Sessions) renderLocked(st *targetState, t scheduler.Target) *store.Snap
 	if !drop && !s.opts.Aggregate {
 		maps.Copy(families, perSIM.Build())
 	}
-	return &store.Snapshot{OperatorID: operatorID, Items: len(st.order), Families: families}
+	return &poll.Result{OperatorID: operatorID, Items: len(st.order), Families: families, ListedAt: st.listedAt}
 }
 
 // seriesBuilder renders the per-SIM series and counts them, for the cap;
@@ -419,7 +442,7 @@ func (s *Sessions) render(b *seriesBuilder, rec *simRecord, st *targetState, cov
 	renderVisited(b, rec.visited, sim.SimID, imsi)
 	b.add(famCellChanges, rec.cellChanges, sim.SimID, imsi)
 	b.add(famIMEIChanges, rec.imeiChanges, sim.SimID, imsi)
-	if s.opts.EventBudget > 0 {
+	if s.opts.SessionEvents {
 		for k := range eventKinds {
 			b.add(famSessionEvents, rec.events[k], sim.SimID, imsi, eventLabels[k])
 		}

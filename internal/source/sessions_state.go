@@ -4,9 +4,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
 
@@ -77,6 +77,9 @@ type targetState struct {
 	groups   map[string]string // group ID → name
 	operator string
 	fleet    fleetCounters
+	// listedAt is when the last complete listing ended: the age of the
+	// data, webhook refreshes included.
+	listedAt time.Time
 	backlog  int  // SIMs whose event read was carried over to the next poll
 	capped   bool // per-SIM series are being dropped
 	// sizes are the bytes of each per-SIM family in the last render, to
@@ -97,7 +100,7 @@ type states struct {
 	m  map[targetKey]*targetState
 }
 
-func (s *states) get(t scheduler.Target, create bool) *targetState {
+func (s *states) get(t Target, create bool) *targetState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := targetKey{t.Account, t.Coverage}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/soracom-exporter/soracom_exporter/internal/apispec"
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
@@ -39,12 +38,12 @@ func pollFake(t *testing.T, fo soracomfake.Options, opts SessionsOptions) (*sora
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := NewSessions(opts).Poll(context.Background(), scheduler.Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c})
+	res, err := NewSessions(opts).Poll(context.Background(), Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c})
 	if err != nil {
 		t.Fatal(err)
 	}
 	apispec.Require(t, v)
-	snap.Key = store.Key{Account: "test", Coverage: "jp", Source: SessionsName}
+	snap := snapshotOf(res, SessionsName)
 	st := store.New()
 	st.Put(snap)
 	var buf bytes.Buffer
@@ -97,7 +96,7 @@ func samples(mfs map[string]*dto.MetricFamily) []string {
 
 func TestSessionsGolden(t *testing.T) {
 	_, text := pollFake(t, soracomfake.Options{Seed: 11, SIMs: 40, Coverages: []string{"jp"}},
-		SessionsOptions{TagLabels: []string{"site"}, SeedMetric: true})
+		SessionsOptions{SessionEvents: true, TagLabels: []string{"site"}, SeedMetric: true})
 	golden := filepath.Join("testdata", "sessions.golden.prom")
 	if *update {
 		if err := os.WriteFile(golden, text, 0o644); err != nil {
@@ -117,7 +116,7 @@ func TestSessionsGolden(t *testing.T) {
 // TestSessionsMatchFleetTruth compares every SIM's series with what the
 // fake knows about it, including the hostile names.
 func TestSessionsMatchFleetTruth(t *testing.T) {
-	fake, text := pollFake(t, soracomfake.Options{Seed: 5, SIMs: 300, Coverages: []string{"jp"}}, SessionsOptions{})
+	fake, text := pollFake(t, soracomfake.Options{Seed: 5, SIMs: 300, Coverages: []string{"jp"}}, SessionsOptions{SessionEvents: true})
 	mfs := parseText(t, text)
 	truth := map[string]soracomfake.SIMState{}
 	for _, s := range fake.SIMs("jp") {
@@ -184,7 +183,7 @@ func TestSessionsMatchFleetTruth(t *testing.T) {
 
 func TestSessionsFilterAndTagLabels(t *testing.T) {
 	fake, text := pollFake(t, soracomfake.Options{Seed: 5, SIMs: 200, Coverages: []string{"jp"}},
-		SessionsOptions{Filter: Filter{Statuses: []string{"active"}}, TagLabels: []string{"site", "odd-tag"}})
+		SessionsOptions{SessionEvents: true, Filter: Filter{Statuses: []string{"active"}}, TagLabels: []string{"site", "odd-tag"}})
 	mfs := parseText(t, text)
 	want := 0
 	for _, s := range fake.SIMs("jp") {
@@ -211,7 +210,7 @@ func TestSessionsFilterAndTagLabels(t *testing.T) {
 }
 
 func TestSeedMetricOnePerIMSI(t *testing.T) {
-	fake, text := pollFake(t, soracomfake.Options{Seed: 5, SIMs: 200, Coverages: []string{"jp"}}, SessionsOptions{SeedMetric: true})
+	fake, text := pollFake(t, soracomfake.Options{Seed: 5, SIMs: 200, Coverages: []string{"jp"}}, SessionsOptions{SessionEvents: true, SeedMetric: true})
 	mfs := parseText(t, text)
 	imsis := 0
 	for _, s := range fake.SIMs("jp") {

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 )
 
@@ -24,7 +23,7 @@ type simDirectory struct {
 // accountCoverage identifies a target in the usage and billing sources.
 type accountCoverage struct{ account, coverage string }
 
-func keyOf(t scheduler.Target) accountCoverage { return accountCoverage{t.Account, string(t.Coverage)} }
+func keyOf(t Target) accountCoverage { return accountCoverage{t.Account, string(t.Coverage)} }
 
 // simRef is one SIM with the IMSI its usage is reported under.
 type simRef struct{ simID, imsi string }
@@ -43,7 +42,7 @@ func newSIMDirectory(refresh time.Duration) *simDirectory {
 // get returns the target's index, listing the SIMs when it is missing or
 // older than the refresh interval. filter, when set, keeps only some SIMs.
 // A failed refresh keeps serving the previous index.
-func (d *simDirectory) get(ctx context.Context, t scheduler.Target, now time.Time, filter *Filter) (*simIndex, error) {
+func (d *simDirectory) get(ctx context.Context, t Target, now time.Time, filter *Filter) (*simIndex, error) {
 	k := keyOf(t)
 	d.mu.Lock()
 	idx := d.index[k]

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 )
@@ -14,7 +13,7 @@ import (
 // benchTarget is a 10,000-SIM Japan fleet two days into a month, without
 // the spec validator (its cost is the test's, not the exporter's) and
 // without rate limits (pacing would measure the limit, not the work).
-func benchTarget(b *testing.B, sims int) (*soracomfake.Fake, scheduler.Target) {
+func benchTarget(b *testing.B, sims int) (*soracomfake.Fake, Target) {
 	b.Helper()
 	fake := soracomfake.New(soracomfake.Options{Seed: 11, SIMs: sims, Coverages: []string{"jp"}, DefaultRateLimit: 1_000_000,
 		Start: time.Date(2025, time.November, 3, 0, 0, 0, 0, time.UTC)})
@@ -25,12 +24,12 @@ func benchTarget(b *testing.B, sims int) (*soracomfake.Fake, scheduler.Target) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return fake, scheduler.Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
+	return fake, Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 }
 
 // benchCycles polls src b.N times, each after five minutes of fake time,
 // and reports the API calls of one cycle. first runs once before timing.
-func benchCycles(b *testing.B, fake *soracomfake.Fake, target scheduler.Target, src scheduler.Source, first bool) {
+func benchCycles(b *testing.B, fake *soracomfake.Fake, target Target, src Source, first bool) {
 	if first {
 		if _, err := src.Poll(context.Background(), target); err != nil {
 			b.Fatal(err)
