@@ -8,9 +8,10 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
 	-X github.com/prometheus/common/version.Branch=$(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 
-# staticcheck, pinned, installed under .tools/ by `make lint` when missing.
+# staticcheck, pinned, installed under the user cache directory by `make lint` when missing.
 STATICCHECK_VERSION ?= v0.8.2
-STATICCHECK         := $(CURDIR)/.tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+TOOLS_DIR           ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/soracom_exporter/tools
+STATICCHECK         := $(TOOLS_DIR)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
 .PHONY: all build test unit lint staticcheck demo bench clean
 

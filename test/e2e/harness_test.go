@@ -7,7 +7,6 @@ package e2e
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -254,12 +253,6 @@ func waitHTTP(t *testing.T, u string, timeout time.Duration) {
 		resp.Body.Close()
 		return resp.StatusCode < 500, resp.Status
 	})
-}
-
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // startPrometheus runs Debian's prometheus with config (a prometheus.yml)
