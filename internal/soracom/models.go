@@ -2,6 +2,7 @@ package soracom
 
 import (
 	"encoding/json"
+	"iter"
 	"reflect"
 	"strings"
 	"time"
@@ -183,21 +184,46 @@ func (s *Sim) Identity() (imsi, msisdn string) {
 	if imsi == "" {
 		return "", ""
 	}
-	for _, p := range s.Profiles {
-		if sub, ok := p.Subscribers[imsi]; ok {
-			return imsi, sub.MSISDN
-		}
+	if sub, ok := s.subscriber(imsi); ok {
+		return imsi, sub.MSISDN
 	}
 	return imsi, ""
+}
+
+// Subscribers yields every subscription of every profile, each with its
+// IMSI. The definition does not say what keys profiles[*].subscribers, so
+// the IMSI is the entry's own imsi field; the key stands in only for an
+// entry that lacks it.
+func (s *Sim) Subscribers() iter.Seq[SimplifiedSubscriber] {
+	return func(yield func(SimplifiedSubscriber) bool) {
+		for _, p := range s.Profiles {
+			for key, sub := range p.Subscribers {
+				if sub.IMSI == "" {
+					sub.IMSI = key
+				}
+				if !yield(sub) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// subscriber finds the subscription of imsi, by the entries' imsi field.
+func (s *Sim) subscriber(imsi string) (SimplifiedSubscriber, bool) {
+	for sub := range s.Subscribers() {
+		if sub.IMSI == imsi {
+			return sub, true
+		}
+	}
+	return SimplifiedSubscriber{}, false
 }
 
 // Subscription returns the subscription (plan) of the IMSI the SIM reports.
 func (s *Sim) Subscription() string {
 	imsi, _ := s.Identity()
-	for _, p := range s.Profiles {
-		if sub, ok := p.Subscribers[imsi]; ok {
-			return sub.Subscription
-		}
+	if sub, ok := s.subscriber(imsi); ok {
+		return sub.Subscription
 	}
 	if s.SessionStatus != nil {
 		return s.SessionStatus.Subscription

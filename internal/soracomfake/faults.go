@@ -3,8 +3,10 @@ package soracomfake
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -226,6 +228,16 @@ type malformedSimJSON struct {
 // simItem renders a SIM for an answer, malformed when a fault asks for it.
 func (f *Fake) simItem(s *sim) any {
 	v := s.view(f.opts.OperatorID)
+	if f.opts.OpaqueSubscriberKeys {
+		for iccid, p := range v.Profiles {
+			subs := make(map[string]simplifiedSubscriberJSON, len(p.Subscribers))
+			for _, imsi := range slices.Sorted(maps.Keys(p.Subscribers)) {
+				subs[strconv.Itoa(len(subs))] = p.Subscribers[imsi]
+			}
+			p.Subscribers = subs
+			v.Profiles[iccid] = p
+		}
+	}
 	if f.faults.malformed(s.id) {
 		return malformedSimJSON{simJSON: v, SessionStatus: "not an object"}
 	}

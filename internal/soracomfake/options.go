@@ -94,6 +94,12 @@ type Options struct {
 	// spec-validated tests stay strict.
 	Quirks bool
 
+	// OpaqueSubscriberKeys keys each profile's subscribers map by position
+	// ("0", "1", ...) instead of by IMSI. The definition does not say what
+	// the key is (additionalProperties), so a client must read each
+	// entry's own imsi field; this makes one that reads the key fail.
+	OpaqueSubscriberKeys bool
+
 	// TrafficBucket is how often SIM data usage is recorded, on the fake
 	// clock. Default: DefaultTrafficBucket (5m, as SORACOM); tests that run
 	// the fake clock with the real one use a second or two.

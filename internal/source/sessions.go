@@ -457,10 +457,8 @@ func (s *Sessions) render(b *seriesBuilder, rec *simRecord, st *targetState, cov
 // it had one series per IMSI, online when that IMSI carries the session.
 func (s *Sessions) renderSeed(b *seriesBuilder, sim *soracom.Sim, isOnline bool) {
 	var imsis []string
-	for _, p := range sim.Profiles {
-		for imsi := range p.Subscribers {
-			imsis = append(imsis, imsi)
-		}
+	for sub := range sim.Subscribers() {
+		imsis = append(imsis, sub.IMSI)
 	}
 	if len(imsis) == 0 {
 		if imsi, _ := sim.Identity(); imsi != "" {

@@ -150,10 +150,8 @@ func (st *targetState) merge(sims []*soracom.Sim) {
 func (st *targetState) reindexIMSIs() {
 	clear(st.imsis)
 	for id, rec := range st.sims {
-		for _, p := range rec.sim.Profiles {
-			for imsi := range p.Subscribers {
-				st.imsis[imsi] = id
-			}
+		for sub := range rec.sim.Subscribers() {
+			st.imsis[sub.IMSI] = id
 		}
 		if imsi, _ := rec.sim.Identity(); imsi != "" {
 			st.imsis[imsi] = id

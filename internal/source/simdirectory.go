@@ -58,10 +58,10 @@ func (d *simDirectory) get(ctx context.Context, t Target, now time.Time, filter 
 		imsi, _ := s.Identity()
 		ref := simRef{simID: s.SimID, imsi: imsi}
 		fresh.sims = append(fresh.sims, ref)
+		for sub := range s.Subscribers() {
+			fresh.byIMSI[sub.IMSI] = simRef{simID: s.SimID, imsi: sub.IMSI}
+		}
 		for _, p := range s.Profiles {
-			for sub := range p.Subscribers {
-				fresh.byIMSI[sub] = simRef{simID: s.SimID, imsi: sub}
-			}
 			if p.PrimaryIMSI != "" {
 				fresh.byIMSI[p.PrimaryIMSI] = simRef{simID: s.SimID, imsi: p.PrimaryIMSI}
 			}
