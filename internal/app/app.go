@@ -86,6 +86,7 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 	self := prometheus.NewRegistry()
 	self.MustRegister(versioncollector.NewCollector("soracom_exporter"))
 	api := selfmetrics.NewAPI(self)
+	exports := selfmetrics.NewExports(self)
 
 	targets := make([]source.Target, 0, len(s.Targets))
 	for _, t := range s.Targets {
@@ -105,7 +106,7 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 		if !sched.Enabled {
 			continue
 		}
-		src := def.New(s.Config, source.Env{Logger: log})
+		src := def.New(s.Config, source.Env{Logger: log, Exports: exports})
 		r, refreshes := src.(source.Refresher)
 		for _, t := range targets {
 			key := store.Key{Account: t.Account, Coverage: string(t.Coverage), Source: def.Name}

@@ -188,6 +188,10 @@ func defaultTransport() *http.Transport {
 // Endpoint returns the API base URL this client talks to (with /v1).
 func (c *Client) Endpoint() string { return c.base }
 
+// Now is the time on the client's clock (Options.Clock), the one its
+// waits run on.
+func (c *Client) Now() time.Time { return c.clock.Now() }
+
 // OperatorID returns the operator ID learned from the last authentication
 // ("" before the first).
 func (c *Client) OperatorID() string {

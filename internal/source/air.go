@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -77,8 +78,9 @@ type AirOptions struct {
 
 // Air reports each SIM's data usage of the current UTC month as counters.
 type Air struct {
-	opts AirOptions
-	dir  *simDirectory
+	opts    AirOptions
+	dir     *simDirectory
+	exports *exportTracker
 
 	mu    sync.Mutex
 	state map[accountCoverage]*airState
@@ -98,8 +100,8 @@ type airCounter struct {
 }
 
 // newAirSource builds the air source from its validated section.
-func newAirSource(c config.AirSettings, _ Env) Source {
-	return NewAir(AirOptions{
+func newAirSource(c config.AirSettings, env Env) Source {
+	return newAir(env, AirOptions{
 		Mode:            c.Mode,
 		PerSIMMaxCalls:  c.PerSIMMaxCalls,
 		SIMListRefresh:  time.Duration(c.SIMListRefresh),
@@ -109,7 +111,12 @@ func newAirSource(c config.AirSettings, _ Env) Source {
 }
 
 // NewAir returns the air source.
-func NewAir(opts AirOptions) *Air {
+func NewAir(opts AirOptions) *Air { return newAir(Env{}, opts) }
+
+func newAir(env Env, opts AirOptions) *Air {
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
+	}
 	d := config.Template().Sources.Air
 	if opts.Mode == "" {
 		opts.Mode = d.Mode
@@ -126,7 +133,8 @@ func NewAir(opts AirOptions) *Air {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Air{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh), state: map[accountCoverage]*airState{}}
+	return &Air{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh), state: map[accountCoverage]*airState{},
+		exports: newExportTracker(AirName, opts.ExportFirstPoll, env)}
 }
 
 // Name implements Source.
@@ -201,22 +209,17 @@ func maxUsage(a, b soracom.DataTrafficStats) soracom.DataTrafficStats {
 }
 
 // pollExport reads every SIM's month-to-date usage from one export:
-// exportAirStats, getExportedFile until it is ready, one download.
+// exportAirStats (or the export an earlier poll left pending),
+// getExportedFile until it is ready, one download.
 func (a *Air) pollExport(ctx context.Context, t Target, now, month time.Time) (map[string]soracom.DataTrafficStats, error) {
-	exp, err := t.Client.ExportAirStats(ctx, month, now, soracom.PeriodMonth)
-	if err != nil {
-		return nil, err
-	}
-	url, err := t.Client.WaitExportedFile(ctx, exp, a.opts.ExportFirstPoll)
-	if err != nil {
-		return nil, err
-	}
-	body, err := t.Client.DownloadExportedFile(ctx, url)
+	yyyymm := month.Format("200601")
+	body, err := a.exports.fetch(ctx, t, yyyymm, func(ctx context.Context) (*soracom.FileExport, error) {
+		return t.Client.ExportAirStats(ctx, month, now, soracom.PeriodMonth)
+	})
 	if err != nil {
 		return nil, err
 	}
 	defer body.Close()
-	yyyymm := month.Format("200601")
 	fresh := map[string]soracom.DataTrafficStats{}
 	err = ReadAirUsageCSV(body, func(r *AirUsageRow) error {
 		// Rows of another month (a file spanning the boundary) would mix

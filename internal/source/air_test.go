@@ -20,6 +20,12 @@ import (
 // target that reaches it.
 func fakeTarget(t *testing.T, fo soracomfake.Options) (*soracomfake.Fake, Target) {
 	t.Helper()
+	return fakeTargetWith(t, fo, soracom.Options{})
+}
+
+// fakeTargetWith is fakeTarget with client options (a clock).
+func fakeTargetWith(t *testing.T, fo soracomfake.Options, co soracom.Options) (*soracomfake.Fake, Target) {
+	t.Helper()
 	fake := soracomfake.New(fo)
 	v := apispec.New()
 	srv := httptest.NewServer(v.Wrap(fake.Handler(soracomfake.CoverageJapan)))
@@ -28,7 +34,9 @@ func fakeTarget(t *testing.T, fo soracomfake.Options) (*soracomfake.Fake, Target
 		apispec.Require(t, v)
 	})
 	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
+	co.Endpoint = srv.URL
+	co.Credentials = soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}
+	c, err := soracom.New(co)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,10 @@ import (
 // header name, never by position, and unknown columns are ignored. Files
 // are read row by row, so memory does not grow with the fleet.
 
+// errNoHeader is openCSV's error for a file without a header row (empty,
+// or only a byte order mark).
+var errNoHeader = errors.New("CSV file is empty: no header row")
+
 // csvTable reads a header row, then yields rows with fields found by name.
 type csvTable struct {
 	r      *csv.Reader
@@ -36,7 +40,7 @@ func openCSV(in io.Reader) (*csvTable, error) {
 	r.ReuseRecord = true
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("CSV file is empty: no header row")
+		return nil, errNoHeader
 	}
 	if err != nil {
 		return nil, fmt.Errorf("CSV header: %w", err)

@@ -3,9 +3,13 @@ package source
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/config"
@@ -38,6 +42,19 @@ var (
 		exposition.Gauge, "sim_id", "currency")
 )
 
+// famSimBillRead says how old soracom_sim_bill_amount is: the per-SIM
+// part of a poll may fail (or its export still be processing) while the
+// bill itself was read, and then the previous per-SIM costs are served.
+var famSimBillRead = exposition.NewFamily("soracom_sim_bill_last_read_timestamp_seconds",
+	"When the per-SIM costs (soracom_sim_bill_amount) were last read; older than the bill when their part of a poll failed or their export is still processing.",
+	exposition.Gauge, "operator_id", "coverage")
+
+// maxEvaluatedAhead is how far in the future lastEvaluatedTime may be
+// before it is not trusted: the definition gives its format but not its
+// time zone, so a value read as UTC that lies ahead was written in another
+// zone (Japan's, 9 hours ahead, would be the likely one).
+const maxEvaluatedAhead = 10 * time.Minute
+
 // BillingOptions configure the billing source. Zero values take the
 // configuration's defaults.
 type BillingOptions struct {
@@ -54,17 +71,35 @@ type BillingOptions struct {
 
 // Billing reports the bill of the current and the previous month.
 type Billing struct {
-	opts BillingOptions
-	dir  *simDirectory
+	opts    BillingOptions
+	dir     *simDirectory
+	exports *exportTracker
+	log     *slog.Logger
+
+	mu    sync.Mutex
+	costs map[accountCoverage]*simCosts
+}
+
+// simCosts is a target's last successful read of the per-SIM costs.
+type simCosts struct {
+	month    string
+	read     time.Time
+	bySIM    map[string]float64
+	currency string
 }
 
 // newBillingSource builds the billing source from its validated section.
-func newBillingSource(c config.BillingSettings, _ Env) Source {
-	return NewBilling(BillingOptions{PerSIMExport: c.PerSIMExport, SIMListRefresh: time.Duration(c.SIMListRefresh)})
+func newBillingSource(c config.BillingSettings, env Env) Source {
+	return newBilling(env, BillingOptions{PerSIMExport: c.PerSIMExport, SIMListRefresh: time.Duration(c.SIMListRefresh)})
 }
 
 // NewBilling returns the billing source.
-func NewBilling(opts BillingOptions) *Billing {
+func NewBilling(opts BillingOptions) *Billing { return newBilling(Env{}, opts) }
+
+func newBilling(env Env, opts BillingOptions) *Billing {
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
+	}
 	if opts.SIMListRefresh <= 0 {
 		opts.SIMListRefresh = time.Duration(config.Template().Sources.Billing.SIMListRefresh)
 	}
@@ -74,7 +109,8 @@ func NewBilling(opts BillingOptions) *Billing {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Billing{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh)}
+	return &Billing{opts: opts, dir: newSIMDirectory(opts.SIMListRefresh), log: env.Logger,
+		exports: newExportTracker(BillingName, opts.ExportFirstPoll, env), costs: map[accountCoverage]*simCosts{}}
 }
 
 // Name implements Source.
@@ -82,7 +118,8 @@ func (s *Billing) Name() string { return BillingName }
 
 // Poll implements Source: getLatestBilling, getBillingHistory,
 // getBillingSummaryOfBillItems, and getBillingSummaryOfSims or the billing
-// CSV export.
+// CSV export. The per-SIM part never fails the poll: when it fails, the
+// bill and its items are still served, with the previous per-SIM costs.
 func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	now := s.opts.Now().UTC()
 	month := monthStart(now)
@@ -92,9 +129,15 @@ func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	}
 	operatorID := t.Client.OperatorID()
 	cov := string(t.Coverage)
+	log := s.log.With("account", t.Account, "coverage", cov)
 	b := exposition.NewBuilder()
 	b.Add(famBillAmount, latest.Amount, operatorID, cov, latest.Currency)
-	if at, ok := latest.LastEvaluated(); ok {
+	if at, ok := latest.LastEvaluated(); !ok && latest.LastEvaluatedTime != "" {
+		log.Warn("lastEvaluatedTime is not yyyyMMddHHmmss; soracom_bill_last_evaluated_timestamp_seconds left out", "value", latest.LastEvaluatedTime)
+	} else if ok && at.After(now.Add(maxEvaluatedAhead)) {
+		log.Warn("lastEvaluatedTime read as UTC lies in the future (its time zone is not documented); soracom_bill_last_evaluated_timestamp_seconds left out",
+			"value", latest.LastEvaluatedTime, "ahead", at.Sub(now).Round(time.Minute))
+	} else if ok {
 		b.Add(famBillEvaluated, float64(at.Unix()), operatorID, cov)
 	}
 
@@ -104,9 +147,9 @@ func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	}
 	previous := month.AddDate(0, -1, 0).Format("200601")
 	for _, m := range history {
-		if m.YearMonth == previous && m.State == soracom.BillClosed {
-			b.Add(famBillPrevious, m.Amount, operatorID, cov, cmp.Or(m.Currency, latest.Currency), m.YearMonth)
-			b.Add(famBillPreviousInfo, 1, operatorID, cov, m.YearMonth, m.State, m.PaymentStatus)
+		if ym := yearMonth(log, "GET /v1/bills", m.YearMonth); ym == previous && m.State == soracom.BillClosed {
+			b.Add(famBillPrevious, m.Amount, operatorID, cov, cmp.Or(m.Currency, latest.Currency), ym)
+			b.Add(famBillPreviousInfo, 1, operatorID, cov, ym, m.State, m.PaymentStatus)
 			break
 		}
 	}
@@ -117,7 +160,7 @@ func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 		return nil, err
 	}
 	for _, sum := range items {
-		if sum.YearMonth != current {
+		if yearMonth(log, "GET /v1/bills/summaries/bill_items", sum.YearMonth) != current {
 			continue
 		}
 		// One series per item: the same name listed twice is added up.
@@ -134,19 +177,82 @@ func (s *Billing) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 		break
 	}
 
-	perSIM, currency, err := s.simCosts(ctx, t, now, current)
-	if err != nil {
-		return nil, err
+	costs := s.perSIM(ctx, t, log, now, current)
+	n := 0
+	if costs != nil {
+		currency := cmp.Or(costs.currency, latest.Currency)
+		for _, id := range slices.Sorted(maps.Keys(costs.bySIM)) {
+			b.Add(famSimBill, costs.bySIM[id], id, currency)
+		}
+		b.Add(famSimBillRead, float64(costs.read.Unix()), operatorID, cov)
+		n = len(costs.bySIM)
 	}
-	currency = cmp.Or(currency, latest.Currency)
-	for _, id := range slices.Sorted(maps.Keys(perSIM)) {
-		b.Add(famSimBill, perSIM[id], id, currency)
+	return &poll.Result{OperatorID: operatorID, Items: n, Families: b.Build(), ListedAt: now}, nil
+}
+
+// perSIM reads the per-SIM costs, or returns the target's last read of
+// this month when that fails (nil if there is none).
+func (s *Billing) perSIM(ctx context.Context, t Target, log *slog.Logger, now time.Time, current string) *simCosts {
+	bySIM, currency, err := s.simCosts(ctx, t, log, now, current)
+	k := keyOf(t)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		c := &simCosts{month: current, read: now, bySIM: bySIM, currency: currency}
+		s.costs[k] = c
+		return c
 	}
-	return &poll.Result{OperatorID: operatorID, Items: len(perSIM), Families: b.Build(), ListedAt: now}, nil
+	prev := s.costs[k]
+	if prev != nil && prev.month != current {
+		delete(s.costs, k)
+		prev = nil
+	}
+	var pending *ExportPendingError
+	if errors.As(err, &pending) {
+		log.Info("per-SIM costs not refreshed: the billing export is still processing", "exported_file_id", pending.ExportedFileID,
+			"age", pending.Age.Round(time.Second))
+	} else {
+		log.Warn("per-SIM costs not refreshed; the bill and its items are served, with the previous per-SIM costs", "err", err)
+	}
+	return prev
+}
+
+// yearMonth returns a summary's or bill's month as yyyyMM. The definition
+// gives that format for MonthlyBill only; the summaries' yearMonth is just
+// "Year and month", so other spellings (2025-11, 2025/11) are read by their
+// digits, and a value that still is not a month is logged, not dropped
+// silently.
+func yearMonth(log *slog.Logger, operation, v string) string {
+	if len(v) == 6 && isDigits(v) {
+		return v
+	}
+	d := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, v)
+	if len(d) == 5 { // 2025-1
+		d = d[:4] + "0" + d[4:]
+	}
+	if len(d) == 6 && d[4:] >= "01" && d[4:] <= "12" {
+		return d
+	}
+	log.Warn("yearMonth is not a month; that entry is left out", "operation", operation, "value", v)
+	return ""
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // simCosts returns the current month's cost per SIM ID.
-func (s *Billing) simCosts(ctx context.Context, t Target, now time.Time, current string) (map[string]float64, string, error) {
+func (s *Billing) simCosts(ctx context.Context, t Target, log *slog.Logger, now time.Time, current string) (map[string]float64, string, error) {
 	out := map[string]float64{}
 	if !s.opts.PerSIMExport {
 		sums, err := t.Client.GetBillingSummaryOfSims(ctx)
@@ -154,7 +260,7 @@ func (s *Billing) simCosts(ctx context.Context, t Target, now time.Time, current
 			return nil, "", err
 		}
 		for _, sum := range sums {
-			if sum.YearMonth != current {
+			if yearMonth(log, "GET /v1/bills/summaries/sims", sum.YearMonth) != current {
 				continue
 			}
 			for _, c := range sum.CostBreakdownList {
@@ -168,15 +274,7 @@ func (s *Billing) simCosts(ctx context.Context, t Target, now time.Time, current
 	if err != nil {
 		return nil, "", err
 	}
-	exp, err := t.Client.ExportLatestBilling(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	url, err := t.Client.WaitExportedFile(ctx, exp, s.opts.ExportFirstPoll)
-	if err != nil {
-		return nil, "", err
-	}
-	body, err := t.Client.DownloadExportedFile(ctx, url)
+	body, err := s.exports.fetch(ctx, t, current, t.Client.ExportLatestBilling)
 	if err != nil {
 		return nil, "", err
 	}
@@ -185,11 +283,17 @@ func (s *Billing) simCosts(ctx context.Context, t Target, now time.Time, current
 	if err != nil {
 		return nil, "", fmt.Errorf("billing file: %w", err)
 	}
+	unknown := 0
 	for imsi, amount := range byIMSI {
 		// IMSIs of SIMs not listed (yet) cannot be named by SIM ID.
 		if ref, ok := idx.byIMSI[imsi]; ok {
 			out[ref.simID] += amount
+		} else {
+			unknown++
 		}
+	}
+	if unknown > 0 {
+		log.Debug("billing file rows of IMSIs not in the SIM listing left out until the next listing", "imsis", unknown)
 	}
 	return out, "", nil
 }

@@ -35,6 +35,8 @@ type Definition struct {
 // settings.
 type Env struct {
 	Logger *slog.Logger
+	// Exports records the asynchronous exports (may be nil).
+	Exports ExportObserver
 }
 
 // section is what every source's settings provide.
