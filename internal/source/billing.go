@@ -223,9 +223,6 @@ func (s *Billing) perSIM(ctx context.Context, t Target, log *slog.Logger, now ti
 // digits, and a value that still is not a month is logged, not dropped
 // silently.
 func yearMonth(log *slog.Logger, operation, v string) string {
-	if len(v) == 6 && isDigits(v) {
-		return v
-	}
 	d := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -240,15 +237,6 @@ func yearMonth(log *slog.Logger, operation, v string) string {
 	}
 	log.Warn("yearMonth is not a month; that entry is left out", "operation", operation, "value", v)
 	return ""
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // simCosts returns the current month's cost per SIM ID.
