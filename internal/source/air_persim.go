@@ -9,12 +9,18 @@ import (
 )
 
 // The per-SIM path of the air source (mode per_sim): GET
-// /v1/stats/air/sims/{sim_id}, about 5-minute buckets (period=minutes). The
-// definition allows minute buckets from up to 32 days back, SORACOM's user
-// documentation only 3 days, so a SIM read for the first time in a month
-// costs two calls: whole days (period=day) up to the day before the late
-// window, then minute buckets from there. Later polls ask only for the
-// buckets not settled yet: one call.
+// /v1/stats/air/sims/{sim_id}, about 5-minute buckets (period=minutes).
+// SORACOM documents at most 3 days per period=minutes request (and 92 days
+// per period=day one), so no minutes request here spans more than
+// maxMinutesSpan: a SIM read for the first time in a month costs two calls,
+// whole days (period=day) up to the day before the late window, then
+// minute buckets from there. Later polls ask only for the buckets not
+// settled yet: one call, unless the SIM was last read more than 3 days
+// ago (a large fleet read round robin), when the days in between are
+// settled with period=day first.
+
+// maxMinutesSpan is the longest span of one period=minutes request.
+const maxMinutesSpan = 72 * time.Hour
 
 // minuteLedger adds up one SIM's usage of the month. Everything that
 // started before settledBefore is summed in settled and never asked for
@@ -46,11 +52,16 @@ func (a *Air) pollPerSIM(ctx context.Context, t Target, idx *simIndex, now, mont
 			continue
 		}
 		dayCall := l == nil && settleCut(now).After(month)
-		if dayCall && budget < 2 {
-			break // this first read needs two calls: leave it to the next poll
+		catchUp := 0
+		if l != nil {
+			catchUp = l.catchUpCalls(now)
+		}
+		if (dayCall && budget < 2) || budget < 1+catchUp {
+			break // this read needs several calls: leave it to the next poll
 		}
 		var err error
-		if l == nil {
+		switch {
+		case l == nil:
 			l, err = a.firstRead(ctx, t, ref.simID, now, month)
 			if dayCall {
 				budget--
@@ -60,6 +71,9 @@ func (a *Air) pollPerSIM(ctx context.Context, t Target, idx *simIndex, now, mont
 				a.stateFor(t, month).ledger[ref.simID] = l
 				a.mu.Unlock()
 			}
+		case catchUp > 0:
+			err = a.catchUp(ctx, t, ref.simID, l, now)
+			budget -= catchUp
 		}
 		var buckets []soracom.AirStats
 		if err == nil {
@@ -106,6 +120,67 @@ func (a *Air) firstRead(ctx context.Context, t Target, simID string, now, month 
 	}
 	l.settledBefore = cut
 	return l, nil
+}
+
+// catchUpCalls is the number of calls catchUp makes before the minutes
+// since the ledger's last settlement can be asked for in one request: 0
+// when they span at most maxMinutesSpan.
+func (l *minuteLedger) catchUpCalls(now time.Time) int {
+	if now.Sub(l.settledBefore) <= maxMinutesSpan {
+		return 0
+	}
+	if l.settledBefore.Equal(l.settledBefore.Truncate(24 * time.Hour)) {
+		return 1 // settled up to a midnight: the days only
+	}
+	return 2
+}
+
+// catchUp settles a ledger last settled more than maxMinutesSpan ago: the
+// minutes to the end of that day, then whole days up to the day before the
+// late window (period=day), so that the minutes left span at most a day.
+// The ledger is changed only when both calls succeed.
+func (a *Air) catchUp(ctx context.Context, t Target, simID string, l *minuteLedger, now time.Time) error {
+	from := l.settledBefore
+	midnight := from.Truncate(24 * time.Hour)
+	if midnight.Before(from) {
+		midnight = midnight.Add(24 * time.Hour)
+	}
+	var minutes []soracom.AirStats
+	if midnight.After(from) {
+		var err error
+		if minutes, err = t.Client.GetAirStatsOfSim(ctx, simID, from, midnight.Add(-time.Second), soracom.PeriodMinutes); err != nil {
+			return err
+		}
+	}
+	cut := settleCut(now)
+	days, err := t.Client.GetAirStatsOfSim(ctx, simID, midnight, cut.Add(-time.Second), soracom.PeriodDay)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range minutes {
+		if s := minutes[i].Start(); !s.Before(from) && s.Before(midnight) {
+			k := s.Unix()
+			l.recent[k] = maxUsage(l.recent[k], minutes[i].Total())
+		}
+	}
+	for k, u := range l.recent {
+		switch s := time.Unix(k, 0); {
+		case s.Before(midnight):
+			l.settled = l.settled.Add(u)
+			delete(l.recent, k)
+		case s.Before(cut):
+			delete(l.recent, k) // counted in its day below
+		}
+	}
+	for i := range days {
+		if s := days[i].Start(); !s.Before(midnight) && s.Before(cut) {
+			l.settled = l.settled.Add(days[i].Total())
+		}
+	}
+	l.settledBefore = cut
+	return nil
 }
 
 // settleCut is the start of the UTC day before which whole days are final.
