@@ -74,6 +74,7 @@ type Sim struct {
 	ActiveProfileID        string                `json:"activeProfileId"`
 	Profiles               map[string]SimProfile `json:"profiles"`
 	SessionStatus          *SessionStatus        `json:"sessionStatus"`
+	ArcSessionStatus       *ArcSessionStatus     `json:"arcSessionStatus"`
 	PreviousSession        *PreviousSession      `json:"previousSession"`
 	LastLocationUpdateTime Millis                `json:"lastLocationUpdateTime"`
 	ExpiryTime             Millis                `json:"expiryTime"`
@@ -108,6 +109,12 @@ type SessionStatus struct {
 	UEIPAddress   string `json:"ueIpAddress"`
 	VPGID         string `json:"vpgId"`
 	Cell          *Cell  `json:"cell"`
+}
+
+// ArcSessionStatus is the SORACOM Arc (WireGuard) session of a SIM, virtual
+// or with Arc added. It has no online flag, only when it was last updated.
+type ArcSessionStatus struct {
+	LastUpdatedAt Millis `json:"lastUpdatedAt"`
 }
 
 // PreviousSession is the last session that ended.

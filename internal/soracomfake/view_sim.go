@@ -3,6 +3,7 @@ package soracomfake
 // simJSON is the Sim schema (listSims, getSim, searchSims).
 type simJSON struct {
 	ActiveProfileID        string                    `json:"activeProfileId"`
+	ArcSessionStatus       *arcSessionStatusJSON     `json:"arcSessionStatus,omitempty"`
 	Capabilities           capabilitiesJSON          `json:"capabilities"`
 	CreatedTime            int64                     `json:"createdTime"`
 	ExpiryAction           string                    `json:"expiryAction,omitempty"`
@@ -24,6 +25,12 @@ type simJSON struct {
 	Tags                   tagSet                    `json:"tags"`
 	TerminationEnabled     bool                      `json:"terminationEnabled"`
 	Type                   string                    `json:"type"`
+}
+
+// arcSessionStatusJSON is the ArcSessionStatus schema, of a virtual SIM
+// that connected once (its WireGuard peer settings are left out).
+type arcSessionStatusJSON struct {
+	LastUpdatedAt int64 `json:"lastUpdatedAt"`
 }
 
 type capabilitiesJSON struct {
@@ -98,6 +105,9 @@ func (s *sim) view(operatorID string) simJSON {
 		Tags:                  s.tags,
 		TerminationEnabled:    s.terminationEnabled,
 		Type:                  s.simType,
+	}
+	if s.simType == "virtual" && s.lastUpdatedAt > 0 {
+		v.ArcSessionStatus = &arcSessionStatusJSON{LastUpdatedAt: s.lastUpdatedAt}
 	}
 	if s.hasLocationUpdate {
 		v.LastLocationUpdateTime = s.lastLocationUpdate

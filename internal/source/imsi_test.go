@@ -72,3 +72,27 @@ func TestIMSIsFromEntriesNotKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestArcSessionLastUpdated: a SIM with an Arc session has the time it was
+// last updated; a SIM without one has no such series.
+func TestArcSessionLastUpdated(t *testing.T) {
+	e := newEnv(t, soracomfake.Options{Seed: 7, SIMs: 400, Coverages: []string{"jp"}}, SessionsOptions{})
+	mfs := e.poll()
+	got := gaugeByLabel(mfs, "soracom_sim_arc_session_last_updated_timestamp_seconds", "sim_id")
+	arc := 0
+	for _, s := range e.fake.SIMs("jp") {
+		v, ok := got[s.SIMID]
+		switch {
+		case s.Type == "virtual" && s.LastUpdatedAt > 0:
+			arc++
+			if !ok || v != float64(s.LastUpdatedAt)/1000 {
+				t.Errorf("Arc SIM %s: %v (%v), want %v", s.SIMID, v, ok, float64(s.LastUpdatedAt)/1000)
+			}
+		case ok:
+			t.Errorf("SIM %s of type %s has an Arc series", s.SIMID, s.Type)
+		}
+	}
+	if arc == 0 {
+		t.Fatal("the fleet has no connected Arc SIM")
+	}
+}

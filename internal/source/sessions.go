@@ -421,6 +421,7 @@ func (s *Sessions) render(b *seriesBuilder, rec *simRecord, st *targetState, cov
 	if ss != nil && ss.LastUpdatedAt > 0 {
 		b.add(famSessionUpdated, ss.LastUpdatedAt.Seconds(), sim.SimID, imsi, name)
 	}
+	renderArc(b.add, sim, imsi, name)
 	if ps := sim.PreviousSession; ps != nil && ps.DeletedTime > 0 {
 		b.add(famPreviousEnd, ps.DeletedTime.Seconds(), sim.SimID, imsi, name)
 	}
