@@ -46,7 +46,7 @@ func (e *eventHandlerFlags) start(ctx context.Context, fake *soracomfake.Fake) e
 	var rules []soracomfake.EventHandlerRule
 	for _, status := range []string{"Created", "Deleted"} {
 		rules = append(rules, soracomfake.EventHandlerRule{SessionStatus: status, URL: *e.url, ContentType: "application/json",
-			Headers: headers, Body: `{"imsi":"${imsi}","event":"` + status + `"}`})
+			Headers: headers, Body: webhook.BodyTemplate(status)})
 	}
 	go fake.NewEventHandler(nil, rules...).Run(ctx, time.Second)
 	return nil

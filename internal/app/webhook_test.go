@@ -75,9 +75,9 @@ func TestWebhookEndToEnd(t *testing.T) {
 	}
 	rules := []soracomfake.EventHandlerRule{
 		{SessionStatus: "Deleted", URL: hook.URL, Headers: map[string]string{webhook.DefaultSecretHeader: secret},
-			Body: `{"imsi":"${imsi}","simId":"${simId}","event":"Deleted"}`},
+			Body: webhook.BodyTemplate("Deleted")},
 		{SessionStatus: "Created", URL: hook.URL, Headers: map[string]string{webhook.DefaultSecretHeader: secret},
-			Body: `{"imsi":"${imsi}","simId":"${simId}","event":"Created"}`},
+			Body: webhook.BodyTemplate("Created")},
 	}
 	eh := fake.NewEventHandler(nil, rules...)
 	if err := fake.SetOnline(sim.SIMID, false); err != nil {

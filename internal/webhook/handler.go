@@ -49,10 +49,15 @@ type Handler struct {
 	queue   chan job
 	mu      sync.Mutex
 	pending map[string]bool
+	// unknownLogged are the unknown body fields already logged, so that
+	// each is logged once.
+	unknownLogged map[string]bool
+	lastValid     time.Time
 
 	requests  *prometheus.CounterVec
 	refreshes *prometheus.CounterVec
 	latency   prometheus.Histogram
+	lastCall  prometheus.Gauge
 }
 
 // New checks the options and returns the handler.
@@ -88,6 +93,8 @@ func New(opts Options) (*Handler, error) {
 		bucket:  newTokenBucket(opts.Rate, opts.Burst, time.Now),
 		queue:   make(chan job, opts.Queue),
 		pending: map[string]bool{},
+
+		unknownLogged: map[string]bool{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "soracom_exporter_webhook_requests_total",
 			Help: "Webhook calls by answer: accepted, merged (SIM already queued), unauthorized, bad_request, rate_limited, method_not_allowed.",
@@ -101,15 +108,30 @@ func New(opts Options) (*Handler, error) {
 			Help:    "Time from a webhook call being accepted to the SIM's metrics being updated.",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}),
+		lastCall: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "soracom_exporter_webhook_last_valid_call_timestamp_seconds",
+			Help: "When the webhook last received a call with the right secret and a valid body; 0 while none came since start (an Event Handler that never fires: see the README's prerequisites).",
+		}),
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{h.requests, h.refreshes, h.latency} {
+		for _, c := range []prometheus.Collector{h.requests, h.refreshes, h.latency, h.lastCall} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return h, nil
+}
+
+// maxLoggedUnknown bounds the distinct unknown field names logged.
+const maxLoggedUnknown = 32
+
+// LastValidCall returns when the webhook last received a call with the
+// right secret and a valid body; the zero time if none came since start.
+func (h *Handler) LastValidCall() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lastValid
 }
 
 // job is a queued refresh and when its call was accepted.
@@ -130,12 +152,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, http.StatusUnauthorized, "unauthorized", "missing or wrong "+h.opts.SecretHeader+" header")
 		return
 	}
-	n, err := decodeNotification(http.MaxBytesReader(w, r.Body, MaxBodyBytes+1))
+	n, unknown, err := decodeNotification(http.MaxBytesReader(w, r.Body, MaxBodyBytes+1))
 	if err != nil {
 		h.answer(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	}
+	now := time.Now()
+	h.lastCall.Set(float64(now.UnixNano()) / 1e9)
 	h.mu.Lock()
+	h.lastValid = now
+	for _, f := range unknown {
+		if !h.unknownLogged[f] && len(h.unknownLogged) < maxLoggedUnknown {
+			h.unknownLogged[f] = true
+			h.log.Info("webhook body field ignored: only imsi, simId and event are read", "field", f)
+		}
+	}
 	if h.pending[n.key()] {
 		h.mu.Unlock()
 		h.answer(w, http.StatusAccepted, "merged", "a refresh of this SIM is already queued")

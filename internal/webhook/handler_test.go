@@ -3,11 +3,16 @@ package webhook
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const secret = "s3cret-value"
@@ -80,7 +85,7 @@ func TestAuth(t *testing.T) {
 	if code, _ := post(t, srv.URL, secret, body); code != http.StatusAccepted {
 		t.Fatalf("right secret: HTTP %d", code)
 	}
-	// The README's template, on a rule whose target leaves ${simId} as is.
+	// A template with ${simId}, on a rule whose target leaves it as is.
 	if code, out := post(t, srv.URL, secret, `{"imsi":"440103000000002","simId":"${simId}","event":"Created"}`); code != http.StatusAccepted {
 		t.Fatalf("template with an unexpanded variable: HTTP %d %v", code, out)
 	}
@@ -101,8 +106,8 @@ func TestHostileBodies(t *testing.T) {
 		"not json":        `imsi=440103000000001`,
 		"array":           `[{"imsi":"440103000000001"}]`,
 		"no SIM":          `{"event":"Created"}`,
-		"unknown field":   `{"imsi":"440103000000001","extra":1}`,
 		"wrong type":      `{"imsi":440103000000001}`,
+		"bad sim id only": `{"simId":"null","event":"Created"}`,
 		"bad imsi":        `{"imsi":"44010300000000A"}`,
 		"long imsi":       `{"imsi":"4401030000000011234"}`,
 		"bad sim id":      `{"simId":"../../etc/passwd"}`,
@@ -179,5 +184,120 @@ func TestQueueFull(t *testing.T) {
 	}
 	if codes[http.StatusAccepted] != 2 || codes[http.StatusTooManyRequests] != 3 {
 		t.Fatalf("answers %v", codes)
+	}
+}
+
+// TestTolerantBody: with a valid IMSI, a simId the Event Handler filled
+// with something else is ignored, and so are unknown fields (logged once
+// each); the valid call shows in the last-call metric.
+func TestTolerantBody(t *testing.T) {
+	var logs syncBuffer
+	reg := prometheus.NewRegistry()
+	srv, h, _ := newServer(t, Options{Rate: 1000, Burst: 1000, Logger: slog.New(slog.NewTextHandler(&logs, nil)), Registerer: reg})
+	if !h.LastValidCall().IsZero() || gaugeValue(t, reg, "soracom_exporter_webhook_last_valid_call_timestamp_seconds") != 0 {
+		t.Fatal("a valid call is reported before any came")
+	}
+	before := time.Now()
+	for i, body := range []string{
+		`{"imsi":"440103000000001","simId":"null","event":"Created"}`,
+		`{"imsi":"440103000000002","simId":"undefined"}`,
+		`{"imsi":"440103000000003","simId":"$simId","operatorId":"OP0012345678","extra":{"a":1}}`,
+		`{"imsi":"440103000000004","operatorId":"OP0012345678"}`,
+	} {
+		if code, out := post(t, srv.URL, secret, body); code != http.StatusAccepted {
+			t.Fatalf("body %d: HTTP %d %v", i, code, out)
+		}
+	}
+	if n := strings.Count(logs.String(), `field=operatorId`); n != 1 {
+		t.Errorf("operatorId logged %d times, want once:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "field=extra") {
+		t.Errorf("the extra field is not logged:\n%s", logs.String())
+	}
+	last := gaugeValue(t, reg, "soracom_exporter_webhook_last_valid_call_timestamp_seconds")
+	if last < float64(before.Unix()) || h.LastValidCall().Before(before) {
+		t.Fatalf("last valid call %v (%v), the calls came after %v", last, h.LastValidCall(), before)
+	}
+	// A refused call does not count as valid.
+	got := h.LastValidCall()
+	post(t, srv.URL, "wrong", `{"imsi":"440103000000005"}`)
+	post(t, srv.URL, secret, `{"imsi":"bad"}`)
+	if !h.LastValidCall().Equal(got) {
+		t.Fatal("a refused call counted as valid")
+	}
+}
+
+func gaugeValue(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("no %s", name)
+	return 0
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestReadmeTemplateIsTheOnePosted: the README's Event Handler recipe
+// carries BodyTemplate, which the fake's Event Handler posts in the tests.
+func TestReadmeTemplateIsTheOnePosted(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section, ok := strings.CutPrefix(string(readme[strings.Index(string(readme), "### Event Handler webhook"):]), "### Event Handler webhook")
+	if !ok {
+		t.Fatal("no Event Handler section in the README")
+	}
+	_, recipe, ok := strings.Cut(section, "```json\n")
+	recipe, _, _ = strings.Cut(recipe, "```")
+	if !ok {
+		t.Fatal("no JSON recipe in the Event Handler section")
+	}
+	var handler struct {
+		RuleConfig struct {
+			Type       string            `json:"type"`
+			Properties map[string]string `json:"properties"`
+		} `json:"ruleConfig"`
+		ActionConfigList []struct {
+			Properties map[string]string `json:"properties"`
+		} `json:"actionConfigList"`
+	}
+	if err := json.Unmarshal([]byte(recipe), &handler); err != nil {
+		t.Fatalf("the README's recipe is not JSON: %v", err)
+	}
+	status := handler.RuleConfig.Properties["sessionStatus"]
+	if handler.RuleConfig.Type != "SubscriberSessionStatusRule" || len(handler.ActionConfigList) != 1 {
+		t.Fatalf("recipe %+v", handler)
+	}
+	if got, want := handler.ActionConfigList[0].Properties["body"], BodyTemplate(status); got != want {
+		t.Fatalf("the README's body is %s, the tests post %s", got, want)
+	}
+	if !strings.Contains(handler.ActionConfigList[0].Properties["headers"], DefaultSecretHeader) {
+		t.Fatal("the README's headers do not carry the secret header")
+	}
+	if i, j := strings.Index(section, "sessionEventEnabled"), strings.Index(section, "```json"); i < 0 || i > j {
+		t.Fatal("the prerequisites (sessionEventEnabled) do not come before the recipe")
 	}
 }

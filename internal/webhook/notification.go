@@ -6,16 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
 // Notification is the body the Event Handler sends, built from its
-// variables (see the README for the action's template):
+// variables (see BodyTemplate and the README):
 //
 //	{"imsi":"${imsi}","event":"Created"}
 //
-// At least one of imsi and simId is required; event is optional and, when
-// given, one of Created, Deleted or Modified.
+// At least one of imsi and simId is required; a malformed simId is ignored
+// when imsi is valid; event is optional and, when given, one of Created,
+// Deleted or Modified.
 type Notification struct {
 	IMSI  string `json:"imsi,omitempty"`
 	SimID string `json:"simId,omitempty"`
@@ -33,43 +35,84 @@ func (n Notification) key() string {
 	return "imsi:" + n.IMSI
 }
 
+// BodyTemplate is the ExecuteWebRequestAction body the README's recipe
+// gives for a SubscriberSessionStatusRule of the given session status
+// (Created or Deleted). It uses ${imsi} only, the variable SORACOM
+// documents for this rule.
+func BodyTemplate(sessionStatus string) string {
+	return `{"imsi":"${imsi}","event":"` + sessionStatus + `"}`
+}
+
+// maxUnknownFields bounds the unknown field names one body reports.
+const maxUnknownFields = 8
+
 // decodeNotification reads and checks one body. Errors say what is wrong
-// without echoing the body.
-func decodeNotification(r io.Reader) (Notification, error) {
+// without echoing the body. Fields other than imsi, simId and event are
+// ignored and their names returned (at most maxUnknownFields), so that a
+// template with more variables (${operatorId}) still works.
+func decodeNotification(r io.Reader) (n Notification, unknown []string, err error) {
 	body, err := io.ReadAll(io.LimitReader(r, MaxBodyBytes+1))
 	if err != nil {
-		return Notification{}, errors.New("the body could not be read")
+		return Notification{}, nil, errors.New("the body could not be read")
 	}
 	if len(body) > MaxBodyBytes {
-		return Notification{}, fmt.Errorf("the body is larger than %d bytes", MaxBodyBytes)
+		return Notification{}, nil, fmt.Errorf("the body is larger than %d bytes", MaxBodyBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var n Notification
-	if err := dec.Decode(&n); err != nil {
-		return Notification{}, fmt.Errorf("the body is not the expected JSON object: %s", describeJSONError(err))
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil {
+		return Notification{}, nil, fmt.Errorf("the body is not the expected JSON object: %s", describeJSONError(err))
+	}
+	if fields == nil {
+		return Notification{}, nil, errors.New("the body is not the expected JSON object: null")
 	}
 	if dec.More() {
-		return Notification{}, errors.New("the body has data after the JSON object")
+		return Notification{}, nil, errors.New("the body has data after the JSON object")
 	}
+	for name, raw := range fields {
+		var dst *string
+		switch name {
+		case "imsi":
+			dst = &n.IMSI
+		case "simId":
+			dst = &n.SimID
+		case "event":
+			dst = &n.Event
+		default:
+			if len(unknown) < maxUnknownFields {
+				unknown = append(unknown, name)
+			}
+			continue
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return Notification{}, nil, fmt.Errorf("the body is not the expected JSON object: field %q has the wrong type", name)
+		}
+	}
+	slices.Sort(unknown)
 	// A variable the Event Handler did not expand for this rule's target
-	// (${simId} of a subscriber rule, say) counts as absent.
+	// counts as absent.
 	n.IMSI, n.SimID = unexpanded(n.IMSI), unexpanded(n.SimID)
-	if n.IMSI == "" && n.SimID == "" {
-		return Notification{}, errors.New(`the body names no SIM: give "imsi" or "simId"`)
-	}
 	if n.IMSI != "" && !digits(n.IMSI, 6, 15) {
-		return Notification{}, errors.New(`"imsi" must be 6 to 15 digits`)
+		return Notification{}, nil, errors.New(`"imsi" must be 6 to 15 digits`)
 	}
 	if n.SimID != "" && !digits(n.SimID, 10, 24) {
-		return Notification{}, errors.New(`"simId" must be 10 to 24 digits`)
+		if n.IMSI == "" {
+			return Notification{}, nil, errors.New(`"simId" must be 10 to 24 digits`)
+		}
+		// What the Event Handler puts for a variable the rule does not
+		// supply is not documented ("null", "undefined", ...): with a
+		// valid IMSI, the SIM is known anyway.
+		n.SimID = ""
+	}
+	if n.IMSI == "" && n.SimID == "" {
+		return Notification{}, nil, errors.New(`the body names no SIM: give "imsi" or "simId"`)
 	}
 	switch n.Event {
 	case "", "Created", "Deleted", "Modified":
 	default:
-		return Notification{}, errors.New(`"event" must be Created, Deleted or Modified`)
+		return Notification{}, nil, errors.New(`"event" must be Created, Deleted or Modified`)
 	}
-	return n, nil
+	return n, unknown, nil
 }
 
 func digits(s string, minLen, maxLen int) bool {
@@ -95,8 +138,6 @@ func describeJSONError(err error) string {
 		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q has the wrong type", typ.Field)
-	case bytes.HasPrefix([]byte(err.Error()), []byte("json: unknown field")):
-		return "unknown field"
 	}
 	return "invalid JSON"
 }
