@@ -185,6 +185,9 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		go textfile.Run(ctx, 15*time.Second)
 	}
 	if f.webDisable {
+		if exp.Webhook != nil && exp.WebhookListen.Address != "" {
+			return exp.ServeWebhook(ctx, nil, logger)
+		}
 		<-ctx.Done()
 		return nil
 	}
@@ -194,8 +197,16 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 func serveHTTP(ctx context.Context, f *flags, exp *app.App, stdout io.Writer, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle(f.telemetryPath, exp.MetricsHandler(f.maxRequests))
+	// The first listener to stop (failing, or at the end) ends serving.
+	errc := make(chan error, 2)
+	var landingOpts []output.LandingOption
 	if exp.Webhook != nil {
-		mux.Handle(exp.WebhookPath, exp.Webhook)
+		landingOpts = append(landingOpts, output.WithWebhook(exp.Webhook.LastValidCall))
+		if exp.WebhookListen.Address == "" {
+			mux.Handle(exp.WebhookPath, exp.Webhook)
+		} else {
+			go func() { errc <- exp.ServeWebhook(ctx, nil, logger) }()
+		}
 	}
 	if f.telemetryPath != "/" {
 		landing, err := output.LandingPage(web.LandingConfig{
@@ -203,7 +214,7 @@ func serveHTTP(ctx context.Context, f *flags, exp *app.App, stdout io.Writer, lo
 			Description: "Prometheus exporter for SORACOM IoT SIMs",
 			Version:     version.Info(),
 			Links:       []web.LandingLinks{{Address: f.telemetryPath, Text: "Metrics"}},
-		}, exp.Scheduler.Statuses)
+		}, exp.Scheduler.Statuses, landingOpts...)
 		if err != nil {
 			return err
 		}
@@ -213,15 +224,8 @@ func serveHTTP(ctx context.Context, f *flags, exp *app.App, stdout io.Writer, lo
 	if f.demo {
 		printDemoURLs(stdout, f)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- web.ListenAndServe(srv, f.web, logger) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-		return nil
-	}
+	go func() {
+		errc <- app.ServeUntil(ctx, srv, func() error { return web.ListenAndServe(srv, f.web, logger) })
+	}()
+	return <-errc
 }

@@ -68,6 +68,10 @@ type App struct {
 	// under WebhookPath.
 	Webhook     *webhook.Handler
 	WebhookPath string
+	// WebhookListen is the webhook's own listener (webhook.listen_address
+	// and web_config_file); when its address is set, serve the webhook
+	// with ServeWebhook and not on the exporter's listener.
+	WebhookListen WebhookListener
 
 	// runtime holds the go_*, process_* and promhttp_* metrics, served
 	// over HTTP only.
@@ -146,6 +150,7 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 			return nil, err
 		}
 		a.WebhookPath = w.Path
+		a.WebhookListen = WebhookListener{Address: w.ListenAddress, WebConfigFile: w.WebConfigFile}
 	}
 	return a, nil
 }

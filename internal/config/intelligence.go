@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strings"
 )
@@ -44,6 +45,13 @@ type Webhook struct {
 	// how many at once (default 20).
 	Rate  float64 `yaml:"rate,omitempty" help:"Webhook calls accepted per second on average; beyond, HTTP 429."`
 	Burst int     `yaml:"burst,omitempty" help:"Webhook calls accepted at once."`
+	// ListenAddress, when set, serves the webhook on a listener of its
+	// own, which serves nothing else: the one part SORACOM must reach
+	// from the internet, apart from /metrics and the landing page.
+	ListenAddress string `yaml:"listen_address,omitempty" help:"Serve the webhook on its own listener at this address (host:port), and nothing else there; empty: on the exporter's listener."`
+	// WebConfigFile is the exporter-toolkit web configuration (TLS, basic
+	// auth) of that listener.
+	WebConfigFile string `yaml:"web_config_file,omitempty" help:"exporter-toolkit web configuration file (TLS) of the webhook's own listener."`
 }
 
 // DefaultWebhookPath is where the webhook is served unless configured.
@@ -106,6 +114,14 @@ func (w Webhook) validate(ps *problems) {
 	}
 	if w.Burst < 1 {
 		ps.add("webhook.burst", "must be at least 1 (default 20)")
+	}
+	if w.ListenAddress != "" {
+		if _, port, err := net.SplitHostPort(w.ListenAddress); err != nil || port == "" {
+			ps.add("webhook.listen_address", "%q is not host:port (such as :9882)", w.ListenAddress)
+		}
+	}
+	if w.WebConfigFile != "" && w.ListenAddress == "" {
+		ps.add("webhook.web_config_file", "applies to the webhook's own listener: set listen_address too (on the exporter's listener, --web.config.file applies)")
 	}
 }
 

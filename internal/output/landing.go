@@ -30,9 +30,30 @@ var statusTable = template.Must(template.New("status").Funcs(template.FuncMap{"s
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Second) }
 
+// LandingOption adds to the landing page.
+type LandingOption func(*landingExtras)
+
+type landingExtras struct {
+	webhookLastCall func() time.Time
+}
+
+// WithWebhook shows the Event Handler webhook's state: when it last
+// received a valid call, or that none came since start.
+func WithWebhook(lastValidCall func() time.Time) LandingOption {
+	return func(e *landingExtras) { e.webhookLastCall = lastValidCall }
+}
+
+var webhookLine = template.Must(template.New("webhook").Funcs(template.FuncMap{"since": since}).Parse(
+	`<p class="soracom-webhook">Event Handler webhook: enabled, {{if .IsZero}}no call received since start{{else}}last valid call {{.UTC.Format "2006-01-02 15:04:05Z"}} ({{since .}} ago){{end}}</p>
+`))
+
 // LandingPage renders exporter-toolkit's landing page with a live table of
 // every source's last success, last error and item count.
-func LandingPage(cfg web.LandingConfig, statuses func() []scheduler.Status) (http.Handler, error) {
+func LandingPage(cfg web.LandingConfig, statuses func() []scheduler.Status, opts ...LandingOption) (http.Handler, error) {
+	var extras landingExtras
+	for _, o := range opts {
+		o(&extras)
+	}
 	cfg.ExtraHTML += statusMarker
 	cfg.ExtraCSS += `.soracom-status td, .soracom-status th { padding: 2px 8px; text-align: left; }
 .soracom-status tr.failing td { color: #b00; }`
@@ -56,6 +77,9 @@ func LandingPage(cfg web.LandingConfig, statuses func() []scheduler.Status) (htt
 		if err := statusTable.Execute(&table, statuses()); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
+		}
+		if extras.webhookLastCall != nil {
+			_ = webhookLine.Execute(&table, extras.webhookLastCall())
 		}
 		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 		_, _ = w.Write(before)
