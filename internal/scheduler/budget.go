@@ -134,7 +134,8 @@ func MeterFrom(ctx context.Context) *Meter {
 type costs struct {
 	history []map[string]int // newest last
 	// provisional is set while history holds only what a failed poll
-	// counted: the next poll that ends replaces it.
+	// counted, or an estimate from a poll cut short: the next poll that
+	// ends replaces it.
 	provisional bool
 }
 
@@ -153,7 +154,7 @@ func (c *costs) record(calls map[string]int, cutShort bool) {
 			est[op] = 2 * n
 		}
 		if c.exceeds(est) {
-			c.history = []map[string]int{est}
+			c.history, c.provisional = []map[string]int{est}, true
 		}
 		return
 	}
