@@ -239,7 +239,10 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	if err == nil && res == nil {
 		err = errors.New("poll returned no data")
 	}
-	cutShort := err != nil && pctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+	// A poll is cut short when its deadline passed, or when a call it
+	// made would have had to wait beyond it (paced, or rate-limited).
+	cutShort := err != nil && ctx.Err() == nil &&
+		(pctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded))
 	if cutShort {
 		err = fmt.Errorf("poll timed out after %s: %w", timeout, err)
 	}
