@@ -119,7 +119,8 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 				Interval: time.Duration(sched.Interval),
 				Timeout:  time.Duration(sched.Timeout),
 				MaxAge:   time.Duration(sched.MaxAge),
-				Poll:     func(ctx context.Context) (*poll.Result, error) { return src.Poll(ctx, t) },
+				Poll:     func(ctx context.Context) (*poll.Result, error) { return src.Poll(metered(ctx), t) },
+				Budget:   apiBudget{t},
 			})
 			if refreshes {
 				refresher.targets = append(refresher.targets, refreshTarget{Target: t, key: key, source: r})
@@ -129,12 +130,12 @@ func New(s Settings, log *slog.Logger) (*App, error) {
 	if len(jobs) == 0 {
 		return nil, fmt.Errorf("every source is disabled: enable at least one (sources.sessions.enabled)")
 	}
-	sched, err := scheduler.New(st, log, jobs)
+	sched, err := scheduler.New(st, log, jobs, scheduler.WithBudgetShare(s.Config.API.BudgetShare))
 	if err != nil {
 		return nil, err
 	}
 	refresher.scheduler = sched
-	self.MustRegister(selfmetrics.NewSourceCollector(sched.Statuses, st, s.Now))
+	self.MustRegister(selfmetrics.NewSourceCollector(sched.Statuses, st, s.Now), selfmetrics.NewBudgetCollector(sched.APIUse))
 
 	runtime := prometheus.NewRegistry()
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

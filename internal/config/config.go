@@ -11,6 +11,8 @@ type Config struct {
 	SIMs     SIMs      `yaml:"sims"`
 	// Webhook is the Event Handler endpoint (see webhook.go).
 	Webhook Webhook `yaml:"webhook,omitempty"`
+	// API is the share of the SORACOM API the exporter may use (api.go).
+	API API `yaml:"api"`
 
 	// file and pos let Validate name the file and the line of a problem;
 	// both are empty for a Config built in code.
@@ -82,6 +84,7 @@ func Template() *Config {
 	}
 	c.SIMs.setDefaults()
 	c.Webhook.setDefaults()
+	c.API.setDefaults()
 	return c
 }
 

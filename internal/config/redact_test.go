@@ -67,6 +67,8 @@ webhook:
   secret_header: X-Soracom-Exporter-Secret
   rate: 5
   burst: 20
+api:
+  budget_share: 0.5
 `
 	if got := c.Redacted(); got != want {
 		t.Errorf("Redacted():\n%s\nwant:\n%s", got, want)

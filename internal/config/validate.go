@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	c.SIMs.validate(ps)
 	c.SIMs.validateIntelligence(ps)
 	c.Webhook.validate(ps)
+	c.API.validate(ps)
 	return ps.err(c.file)
 }
 

@@ -21,7 +21,7 @@ var statusTable = template.Must(template.New("status").Funcs(template.FuncMap{"s
 <table class="soracom-status">
 <tr><th>Account</th><th>Operator</th><th>Coverage</th><th>Source</th><th>Interval</th><th>Last success</th><th>Items</th><th>Last poll</th><th>Last error</th></tr>
 {{range .}}<tr class="{{if .Succeeded}}ok{{else}}failing{{end}}">
-<td>{{.Key.Account}}</td><td>{{.OperatorID}}</td><td>{{.Key.Coverage}}</td><td>{{.Key.Source}}</td><td>{{.Interval}}</td>
+<td>{{.Key.Account}}</td><td>{{.OperatorID}}</td><td>{{.Key.Coverage}}</td><td>{{.Key.Source}}</td><td>{{.Interval}}{{if and .EffectiveInterval (ne .EffectiveInterval .Interval)}} (effective {{.EffectiveInterval}}, within the API budget share){{end}}</td>
 <td>{{if .LastSuccess.IsZero}}never{{else}}{{.LastSuccess.UTC.Format "2006-01-02 15:04:05Z"}} ({{since .LastSuccess}} ago){{end}}</td>
 <td>{{.Items}}</td><td>{{if .LastAttempt.IsZero}}pending{{else}}{{if .Succeeded}}ok{{else}}failed{{end}} in {{.LastDuration}}{{end}}</td>
 <td>{{.LastError}}</td></tr>

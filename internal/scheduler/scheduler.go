@@ -35,22 +35,30 @@ type Job struct {
 	// from the output (default: three intervals).
 	MaxAge time.Duration
 	Poll   PollFunc
+	// Budget, when set, is the API budget the job's polls draw on: the
+	// scheduler meters the polls' calls (see MeterFrom) and lengthens the
+	// job's interval when it would use more than its share (budget.go).
+	Budget Budget
 }
 
 // Status is what is known about a job, for self-metrics and the landing page.
 type Status struct {
-	Key                 store.Key
-	OperatorID          string
-	Interval, MaxAge    time.Duration
-	LastAttempt         time.Time
-	LastSuccess         time.Time
-	LastDuration        time.Duration
-	LastError           string
-	Succeeded           bool // the last poll succeeded
-	Polls, Failures     uint64
-	ConsecutiveFailures int
-	Items               int
-	NextPoll            time.Time
+	Key        store.Key
+	OperatorID string
+	// Interval is the configured interval; EffectiveInterval the one the
+	// job polls at, longer when the configured one would take more than
+	// the API budget share. MaxAge follows the effective interval.
+	Interval, EffectiveInterval time.Duration
+	MaxAge                      time.Duration
+	LastAttempt                 time.Time
+	LastSuccess                 time.Time
+	LastDuration                time.Duration
+	LastError                   string
+	Succeeded                   bool // the last poll succeeded
+	Polls, Failures             uint64
+	ConsecutiveFailures         int
+	Items                       int
+	NextPoll                    time.Time
 }
 
 // Errors of Refresh.
@@ -66,6 +74,9 @@ type Scheduler struct {
 	now   func() time.Time
 	jobs  []*job
 	byKey map[store.Key]*job
+	share float64
+	// planMu guards the jobs' costs and serializes replanning.
+	planMu sync.Mutex
 }
 
 type job struct {
@@ -75,8 +86,10 @@ type job struct {
 	// the next starts.
 	turn chan struct{}
 
-	mu     sync.Mutex // guards status
+	mu     sync.Mutex // guards status and plan
 	status Status
+	plan   plan
+	costs  costs // guarded by the scheduler's planMu
 }
 
 // Option adjusts a Scheduler.
@@ -88,7 +101,7 @@ func WithClock(now func() time.Time) Option { return func(s *Scheduler) { s.now 
 // New prepares the jobs; nothing runs before Run or RunOnce. Keys must be
 // unique.
 func New(st *store.Store, log *slog.Logger, jobs []Job, opts ...Option) (*Scheduler, error) {
-	s := &Scheduler{store: st, log: log, now: time.Now, byKey: map[store.Key]*job{}}
+	s := &Scheduler{store: st, log: log, now: time.Now, byKey: map[store.Key]*job{}, share: DefaultBudgetShare}
 	for _, o := range opts {
 		o(s)
 	}
@@ -106,7 +119,9 @@ func New(st *store.Store, log *slog.Logger, jobs []Job, opts ...Option) (*Schedu
 			j.Timeout = min(j.Interval, time.Minute)
 		}
 		st.SetMaxAge(j.Key, j.MaxAge)
-		jj := &job{Job: j, turn: make(chan struct{}, 1), status: Status{Key: j.Key, Interval: j.Interval, MaxAge: j.MaxAge}}
+		jj := &job{Job: j, turn: make(chan struct{}, 1),
+			status: Status{Key: j.Key, Interval: j.Interval, EffectiveInterval: j.Interval, MaxAge: j.MaxAge},
+			plan:   plan{interval: j.Interval, timeout: j.Timeout, maxAge: j.MaxAge}}
 		s.jobs = append(s.jobs, jj)
 		s.byKey[j.Key] = jj
 	}
@@ -157,14 +172,19 @@ func (s *Scheduler) loop(ctx context.Context, j *job) {
 		case <-t.C:
 		}
 		// Polls of one job never overlap: the next is planned only after
-		// this one ended, from its end.
-		if failures, err := s.poll(ctx, j); err != nil {
+		// this one ended. After a success it starts an (effective) interval
+		// after this one started, so that a listing paced over most of
+		// its interval is not followed by a whole interval of silence.
+		start := s.now()
+		failures, err := s.poll(ctx, j)
+		interval := j.schedule().interval
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			delay = failureDelay(j.Interval, failures)
+			delay = failureDelay(interval, failures)
 		} else {
-			delay = jitter(j.Interval)
+			delay = max(jitter(interval)-s.now().Sub(start), 0)
 		}
 	}
 }
@@ -205,16 +225,29 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 		return 0, err
 	}
 	defer j.release()
-	pctx, cancel := context.WithTimeout(ctx, j.Timeout)
+	timeout := j.schedule().timeout
+	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	var meter *Meter
+	if j.Budget != nil {
+		meter = newMeter(j.Budget, s.share)
+		pctx = context.WithValue(pctx, meterKey{}, meter)
+	}
 	start := s.now()
 	res, err := j.Poll(pctx)
 	dur := s.now().Sub(start)
 	if err == nil && res == nil {
 		err = errors.New("poll returned no data")
 	}
-	if err != nil && pctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-		err = fmt.Errorf("poll timed out after %s: %w", j.Timeout, err)
+	// A poll is cut short when its deadline passed, or when a call it
+	// made would have had to wait beyond it (paced, or rate-limited).
+	cutShort := err != nil && ctx.Err() == nil &&
+		(pctx.Err() == context.DeadlineExceeded || errors.Is(err, context.DeadlineExceeded))
+	if cutShort {
+		err = fmt.Errorf("poll timed out after %s: %w", timeout, err)
+	}
+	if meter != nil && ctx.Err() == nil {
+		s.learn(j, meter.Calls(), err == nil, cutShort)
 	}
 
 	j.mu.Lock()
@@ -251,6 +284,29 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	s.log.Debug("poll succeeded", "source", key.Source, "account", key.Account, "coverage", key.Coverage,
 		"items", res.Items, "duration", dur.Round(time.Millisecond))
 	return 0, nil
+}
+
+// schedule returns the job's current plan.
+func (j *job) schedule() plan {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.plan
+}
+
+// learn records what a poll cost and plans every job again. A poll that
+// failed early says little about a complete one: its calls count only
+// while nothing better is known.
+func (s *Scheduler) learn(j *job, calls map[string]int, ok, cutShort bool) {
+	s.planMu.Lock()
+	defer s.planMu.Unlock()
+	switch {
+	case ok || cutShort:
+		j.costs.record(calls, cutShort)
+	case len(j.costs.history) == 0:
+		j.costs.record(calls, false)
+		j.costs.provisional = true
+	}
+	s.replan()
 }
 
 // Refresh runs fn for the job under key, after the poll or refresh of that

@@ -1,6 +1,7 @@
 package selfmetrics
 
 import (
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,13 +48,16 @@ var (
 		"Polls of the source.", sourceLabels, nil)
 	descFailures = prometheus.NewDesc("soracom_exporter_source_failures_total",
 		"Failed polls of the source.", sourceLabels, nil)
+	descInterval = prometheus.NewDesc("soracom_exporter_source_interval_seconds",
+		"Time between two polls of the source: kind=\"configured\", or kind=\"effective\", longer when the configured interval would use more than api.budget_share of an API rate limit.",
+		append(slices.Clone(sourceLabels), "kind"), nil)
 	descItems = prometheus.NewDesc("soracom_exporter_source_items",
 		"Items (SIMs for the sessions source) in the source's last successful poll.", sourceLabels, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *SourceCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descSuccess, descLastSuccess, descDuration, descStale, descMaxAge, descPolls, descFailures, descItems} {
+	for _, d := range []*prometheus.Desc{descUp, descSuccess, descLastSuccess, descDuration, descStale, descMaxAge, descInterval, descPolls, descFailures, descItems} {
 		ch <- d
 	}
 }
@@ -91,6 +95,8 @@ func (c *SourceCollector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descDuration, st.LastDuration.Seconds())
 		gauge(descStale, b2f(c.store.Stale(st.Key, now)))
 		gauge(descMaxAge, st.MaxAge.Seconds())
+		ch <- prometheus.MustNewConstMetric(descInterval, prometheus.GaugeValue, st.Interval.Seconds(), append(lv, "configured")...)
+		ch <- prometheus.MustNewConstMetric(descInterval, prometheus.GaugeValue, st.EffectiveInterval.Seconds(), append(lv, "effective")...)
 		gauge(descItems, float64(st.Items))
 		ch <- prometheus.MustNewConstMetric(descPolls, prometheus.CounterValue, float64(st.Polls), lv...)
 		ch <- prometheus.MustNewConstMetric(descFailures, prometheus.CounterValue, float64(st.Failures), lv...)

@@ -233,6 +233,9 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 				return nil, err
 			}
 		}
+		if err := c.paceWork(ctx, req); err != nil {
+			return nil, err
+		}
 		if err := c.pace(ctx, req, lim, last429); err != nil {
 			return nil, err
 		}

@@ -180,6 +180,16 @@ type opLimiter struct {
 	pool *limiterPool
 	mu   sync.Mutex
 	cur  *limiter
+	// limit is the last X-Soracom-Ratelimit-Limit an answer to this
+	// operation reported (0: none yet).
+	limit int
+}
+
+// lastLimit returns the last limit the operation's answers reported.
+func (o *opLimiter) lastLimit() (int, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.limit, o.limit > 0
 }
 
 func (o *opLimiter) current() *limiter {
@@ -200,6 +210,9 @@ func (o *opLimiter) observe(rl RateLimit, now time.Time) {
 	if !rl.Present {
 		return
 	}
+	o.mu.Lock()
+	o.limit = rl.Limit
+	o.mu.Unlock()
 	cur := o.current()
 	if !cur.matches(rl.Limit, now.Add(rl.Refresh)) {
 		next := o.pool.move(cur, rl.Limit, now.Add(rl.Refresh))
