@@ -226,7 +226,11 @@ func TestIntervalIsFromStartToStart(t *testing.T) {
 			mu.Lock()
 			starts = append(starts, time.Now())
 			mu.Unlock()
-			time.Sleep(40 * time.Second)
+			select { // a paced listing that honours cancellation
+			case <-time.After(40 * time.Second):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 			return &poll.Result{ListedAt: time.Now()}, nil
 		}})
 		ctx, cancel := context.WithCancel(context.Background())
@@ -236,6 +240,9 @@ func TestIntervalIsFromStartToStart(t *testing.T) {
 		synctest.Wait()
 		mu.Lock()
 		defer mu.Unlock()
+		if len(starts) < 9 {
+			t.Fatalf("%d polls in 10 minutes at a 1m interval; want at least 9", len(starts))
+		}
 		for i := 1; i < len(starts); i++ {
 			if gap := starts[i].Sub(starts[i-1]); gap < 54*time.Second || gap > 66*time.Second {
 				t.Fatalf("polls %d and %d started %v apart; want 1m ± 10%%", i-1, i, gap)
