@@ -64,19 +64,42 @@ type Scheduler struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+
+	mu    sync.Mutex // guards jobs, byKey and run; see reconfigure.go
 	jobs  []*job
 	byKey map[store.Key]*job
+	run   *running
+	// reconfiguring serializes Reconfigure calls.
+	reconfiguring sync.Mutex
 }
 
+// job is one schedule of a key. Reconfigure replaces it when the schedule
+// changes; the key's slot, with its turn and status, stays.
 type job struct {
 	Job
-	// turn is held by the poll or refresh that is running: a job's polls
+	*slot
+	// stop is closed when Reconfigure replaces or removes the job: its loop
+	// ends after the poll in flight, if any.
+	stop chan struct{}
+	// soon makes the loop's first poll come soon, as at start, rather than
+	// one interval after the key's last poll.
+	soon bool
+}
+
+// slot is what a key keeps across reconfigurations.
+type slot struct {
+	// turn is held by the poll or refresh that is running: a key's polls
 	// and refreshes run one at a time, and each stores its result before
 	// the next starts.
 	turn chan struct{}
 
-	mu     sync.Mutex // guards status
+	mu     sync.Mutex // guards status and gone
 	status Status
+	// gone: the key was removed; nothing polls or stores it any more.
+	gone bool
+	// ctx is the key's loops' context, canceled when the key is removed.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Option adjusts a Scheduler.
@@ -92,35 +115,62 @@ func New(st *store.Store, log *slog.Logger, jobs []Job, opts ...Option) (*Schedu
 	for _, o := range opts {
 		o(s)
 	}
+	jobs, err := complete(jobs)
+	if err != nil {
+		return nil, err
+	}
 	for _, j := range jobs {
-		if j.Poll == nil || j.Interval <= 0 {
-			return nil, fmt.Errorf("job %s: needs a poll function and a positive interval", j.Key)
-		}
-		if _, dup := s.byKey[j.Key]; dup {
-			return nil, fmt.Errorf("job %s is listed twice", j.Key)
-		}
-		if j.MaxAge == 0 {
-			j.MaxAge = 3 * j.Interval
-		}
-		if j.Timeout == 0 || j.Timeout > j.Interval {
-			j.Timeout = min(j.Interval, time.Minute)
-		}
 		st.SetMaxAge(j.Key, j.MaxAge)
-		jj := &job{Job: j, turn: make(chan struct{}, 1), status: Status{Key: j.Key, Interval: j.Interval, MaxAge: j.MaxAge}}
+		jj := &job{Job: j, slot: newSlot(j), stop: make(chan struct{}), soon: true}
 		s.jobs = append(s.jobs, jj)
 		s.byKey[j.Key] = jj
 	}
 	return s, nil
 }
 
-// Run polls every job on its interval until ctx ends. Each job starts after
-// a random delay, so that many targets do not hit the API in the same second.
-func (s *Scheduler) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, j := range s.jobs {
-		wg.Go(func() { s.loop(ctx, j) })
+// complete checks jobs and fills in their defaults.
+func complete(jobs []Job) ([]Job, error) {
+	out := make([]Job, 0, len(jobs))
+	seen := map[store.Key]bool{}
+	for _, j := range jobs {
+		if j.Poll == nil || j.Interval <= 0 {
+			return nil, fmt.Errorf("job %s: needs a poll function and a positive interval", j.Key)
+		}
+		if seen[j.Key] {
+			return nil, fmt.Errorf("job %s is listed twice", j.Key)
+		}
+		seen[j.Key] = true
+		if j.MaxAge == 0 {
+			j.MaxAge = 3 * j.Interval
+		}
+		if j.Timeout == 0 || j.Timeout > j.Interval {
+			j.Timeout = min(j.Interval, time.Minute)
+		}
+		out = append(out, j)
 	}
-	wg.Wait()
+	return out, nil
+}
+
+func newSlot(j Job) *slot {
+	return &slot{turn: make(chan struct{}, 1), status: Status{Key: j.Key, Interval: j.Interval, MaxAge: j.MaxAge}}
+}
+
+// Run polls every job on its interval until ctx ends, including the jobs
+// that Reconfigure adds meanwhile. Each job starts after a random delay, so
+// that many targets do not hit the API in the same second.
+func (s *Scheduler) Run(ctx context.Context) {
+	r := &running{ctx: ctx}
+	s.mu.Lock()
+	s.run = r
+	for _, j := range s.jobs {
+		s.start(j)
+	}
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock()
+	r.ended = true
+	s.mu.Unlock()
+	r.wg.Wait()
 }
 
 // RunOnce polls every job once, concurrently, and reports every failure.
@@ -130,7 +180,10 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, j := range s.jobs {
+	s.mu.Lock()
+	jobs := s.jobs
+	s.mu.Unlock()
+	for _, j := range jobs {
 		wg.Go(func() {
 			if _, err := s.poll(ctx, j); err != nil {
 				mu.Lock()
@@ -144,7 +197,10 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 }
 
 func (s *Scheduler) loop(ctx context.Context, j *job) {
-	delay := time.Duration(rand.Int64N(int64(min(j.Interval, 10*time.Second))))
+	delay, err := s.firstDelay(ctx, j)
+	if err != nil {
+		return
+	}
 	for {
 		j.mu.Lock()
 		j.status.NextPoll = s.now().Add(delay)
@@ -152,6 +208,9 @@ func (s *Scheduler) loop(ctx context.Context, j *job) {
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-j.stop:
 			t.Stop()
 			return
 		case <-t.C:
@@ -205,6 +264,9 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 		return 0, err
 	}
 	defer j.release()
+	if j.removed() {
+		return 0, fmt.Errorf("%s: %w", j.Key, ErrUnknownJob)
+	}
 	pctx, cancel := context.WithTimeout(ctx, j.Timeout)
 	defer cancel()
 	start := s.now()
@@ -258,7 +320,9 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 // (possibly along with an error about part of the work). It does not count
 // as a poll. A job that never polled successfully has nothing to refresh.
 func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) error {
+	s.mu.Lock()
 	j := s.byKey[key]
+	s.mu.Unlock()
 	if j == nil {
 		return fmt.Errorf("%s: %w", key, ErrUnknownJob)
 	}
@@ -266,6 +330,9 @@ func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) err
 		return err
 	}
 	defer j.release()
+	if j.removed() {
+		return fmt.Errorf("%s: %w", key, ErrUnknownJob)
+	}
 	j.mu.Lock()
 	polled := !j.status.LastSuccess.IsZero()
 	j.mu.Unlock()
@@ -301,8 +368,11 @@ func (s *Scheduler) put(j *job, res *poll.Result) {
 
 // Statuses returns the state of every job, in a stable order.
 func (s *Scheduler) Statuses() []Status {
-	out := make([]Status, 0, len(s.jobs))
-	for _, j := range s.jobs {
+	s.mu.Lock()
+	jobs := s.jobs
+	s.mu.Unlock()
+	out := make([]Status, 0, len(jobs))
+	for _, j := range jobs {
 		j.mu.Lock()
 		out = append(out, j.status)
 		j.mu.Unlock()
