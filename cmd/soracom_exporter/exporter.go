@@ -45,6 +45,7 @@ type flags struct {
 	webDisable    bool
 	telemetryPath string
 	maxRequests   int
+	lifecycle     bool
 	web           *web.FlagConfig
 
 	demo     bool
@@ -105,6 +106,7 @@ func newFlagParser(f *flags) *kingpin.Application {
 	a.Flag("web.disable", "Do not serve HTTP (textfile only).").BoolVar(&f.webDisable)
 	a.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetryPath)
 	a.Flag("web.max-requests", "Maximum number of parallel scrape requests. Use 0 to disable.").Default("40").IntVar(&f.maxRequests)
+	a.Flag("web.enable-lifecycle", "Enable configuration reload via HTTP request (POST /-/reload). SIGHUP reloads in any case.").BoolVar(&f.lifecycle)
 	f.web = kingpinflag.AddFlags(a, defaultListenAddress)
 
 	a.Flag("demo", "Run on a built-in fake SORACOM API with a moving fleet (no account needed).").BoolVar(&f.demo)
@@ -180,6 +182,9 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	reload := reloader(&f, exp, lookupEnv, logger)
+	stopHUP := reloadOnHUP(ctx, reload)
+	defer stopHUP()
 	go exp.Run(ctx)
 	if textfile != nil {
 		go textfile.Run(ctx, 15*time.Second)
@@ -191,12 +196,13 @@ func runExporter(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		<-ctx.Done()
 		return nil
 	}
-	return serveHTTP(ctx, &f, exp, stdout, logger)
+	return serveHTTP(ctx, &f, exp, reload, stdout, logger)
 }
 
-func serveHTTP(ctx context.Context, f *flags, exp *app.App, stdout io.Writer, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, f *flags, exp *app.App, reload func(trigger string) error, stdout io.Writer, logger *slog.Logger) error {
 	mux := http.NewServeMux()
 	mux.Handle(f.telemetryPath, exp.MetricsHandler(f.maxRequests))
+	mux.Handle("/-/reload", output.ReloadHandler(f.lifecycle, func() error { return reload("HTTP") }))
 	// The first listener to stop (failing, or at the end) ends serving.
 	errc := make(chan error, 2)
 	var landingOpts []output.LandingOption

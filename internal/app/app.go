@@ -7,7 +7,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,11 +19,9 @@ import (
 
 	"github.com/soracom-exporter/soracom_exporter/internal/config"
 	"github.com/soracom-exporter/soracom_exporter/internal/output"
-	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/selfmetrics"
 	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-	"github.com/soracom-exporter/soracom_exporter/internal/source"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 	"github.com/soracom-exporter/soracom_exporter/internal/webhook"
 )
@@ -76,78 +73,47 @@ type App struct {
 	// runtime holds the go_*, process_* and promhttp_* metrics, served
 	// over HTTP only.
 	runtime *prometheus.Registry
+
+	// base is the Settings New was given: the clients' options and HTTP
+	// client, which a reload keeps. See reload.go for the rest.
+	base      Settings
+	log       *slog.Logger
+	api       *selfmetrics.API
+	exports   *selfmetrics.Exports
+	refresher sessionRefresher
+	reload    reloadState
 }
 
 // New builds the exporter. It does not contact the API.
 func New(s Settings, log *slog.Logger) (*App, error) {
-	if s.Config == nil {
-		return nil, errors.New("no configuration")
-	}
-	if len(s.Targets) == 0 {
-		return nil, fmt.Errorf("no SORACOM account configured")
-	}
 	st := store.New()
 	self := prometheus.NewRegistry()
 	self.MustRegister(versioncollector.NewCollector("soracom_exporter"))
 	api := selfmetrics.NewAPI(self)
-	exports := selfmetrics.NewExports(self)
 
-	targets := make([]source.Target, 0, len(s.Targets))
-	for _, t := range s.Targets {
-		client, err := newClient(s, t, api, log)
-		if err != nil {
-			return nil, err
-		}
-		targets = append(targets, source.Target{Account: t.Account, Coverage: t.Coverage, Client: client})
+	share := scheduler.DefaultBudgetShare
+	if s.Config != nil {
+		share = s.Config.API.BudgetShare
 	}
-
-	var (
-		jobs      []scheduler.Job
-		refresher sessionRefresher
-	)
-	for _, def := range source.Registry {
-		sched := def.Schedule(s.Config)
-		if !sched.Enabled {
-			continue
-		}
-		src := def.New(s.Config, source.Env{Logger: log, Exports: exports})
-		r, refreshes := src.(source.Refresher)
-		for _, t := range targets {
-			key := store.Key{Account: t.Account, Coverage: string(t.Coverage), Source: def.Name}
-			jobs = append(jobs, scheduler.Job{
-				Key:      key,
-				Interval: time.Duration(sched.Interval),
-				Timeout:  time.Duration(sched.Timeout),
-				MaxAge:   time.Duration(sched.MaxAge),
-				Poll:     func(ctx context.Context) (*poll.Result, error) { return src.Poll(metered(ctx), t) },
-				Budget:   apiBudget{t},
-			})
-			if refreshes {
-				refresher.targets = append(refresher.targets, refreshTarget{Target: t, key: key, source: r})
-			}
-		}
-	}
-	if len(jobs) == 0 {
-		return nil, fmt.Errorf("every source is disabled: enable at least one (sources.sessions.enabled)")
-	}
-	sched, err := scheduler.New(st, log, jobs, scheduler.WithBudgetShare(s.Config.API.BudgetShare))
+	sched, err := scheduler.New(st, log, nil, scheduler.WithBudgetShare(share))
 	if err != nil {
 		return nil, err
 	}
-	refresher.scheduler = sched
+	a := &App{Store: st, Scheduler: sched, SelfRegistry: self, base: s, log: log, api: api,
+		exports: selfmetrics.NewExports(self)}
+	a.refresher.scheduler = sched
+	if _, err := a.apply(s); err != nil {
+		return nil, err
+	}
+	a.reload.register(self, s.Now)
 	self.MustRegister(selfmetrics.NewSourceCollector(sched.Statuses, st, s.Now), selfmetrics.NewBudgetCollector(sched.APIUse))
 
 	runtime := prometheus.NewRegistry()
 	runtime.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a := &App{
-		Store:        st,
-		Scheduler:    sched,
-		SelfRegistry: self,
-		Exposition:   &output.Exposition{Store: st, Self: self, Runtime: runtime, Now: s.Now},
-		runtime:      runtime,
-	}
+	a.Exposition = &output.Exposition{Store: st, Self: self, Runtime: runtime, Now: s.Now}
+	a.runtime = runtime
 	if w := s.Config.Webhook; w.Enabled {
-		if a.Webhook, err = newWebhook(w, s.WebhookSecret, &refresher, self, log); err != nil {
+		if a.Webhook, err = newWebhook(w, s.WebhookSecret, &a.refresher, self, log); err != nil {
 			return nil, err
 		}
 		a.WebhookPath = w.Path

@@ -30,6 +30,8 @@ type harness struct {
 	spec    *apispec.Validator
 	app     *App
 	metrics *httptest.Server
+	// settings are the ones New was given.
+	settings Settings
 	// clock is the outputs' clock: the real time, or a fixed one once set.
 	clock atomic.Pointer[time.Time]
 }
@@ -43,10 +45,17 @@ func (h *harness) now() time.Time {
 
 func newHarness(t *testing.T, sims int, interval, maxAge time.Duration) *harness {
 	t.Helper()
+	return newHarnessConfig(t, sims, sessionsOnly(interval, 0, maxAge))
+}
+
+// newHarnessConfig is newHarness with a configuration of its own, whose
+// accounts are left out: the harness has one, "main", on both coverages.
+func newHarnessConfig(t *testing.T, sims int, cfg *config.Config) *harness {
+	t.Helper()
 	h := &harness{fake: soracomfake.New(soracomfake.Options{Seed: 9, SIMs: sims}), spec: apispec.New()}
 	cr := h.fake.Credentials()
 	s := Settings{
-		Config:        sessionsOnly(interval, 0, maxAge),
+		Config:        cfg,
 		Now:           h.now,
 		ClientOptions: soracom.Options{RetryBaseDelay: time.Millisecond, RetryMaxDelay: 5 * time.Millisecond, MaxAttempts: 2},
 	}
@@ -60,7 +69,7 @@ func newHarness(t *testing.T, sims int, interval, maxAge time.Duration) *harness
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.app = a
+	h.app, h.settings = a, s
 	h.metrics = httptest.NewServer(a.Exposition.MetricsHandler())
 	t.Cleanup(h.metrics.Close)
 	t.Cleanup(func() { apispec.Require(t, h.spec) })

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,7 +24,16 @@ import (
 // overwrite each other's newer result.
 type sessionRefresher struct {
 	scheduler *scheduler.Scheduler
-	targets   []refreshTarget
+
+	mu      sync.Mutex // guards targets, which a reload replaces
+	targets []refreshTarget
+}
+
+// set replaces the targets, after a reload.
+func (r *sessionRefresher) set(targets []refreshTarget) {
+	r.mu.Lock()
+	r.targets = targets
+	r.mu.Unlock()
 }
 
 // refreshTarget is one job of a source that refreshes single SIMs.
@@ -37,15 +47,18 @@ type refreshTarget struct {
 // whose last listing had it (a SIM not listed yet goes to the only target,
 // if there is just one), and each target renders once.
 func (r *sessionRefresher) refresh(ctx context.Context, batch []webhook.Notification) error {
-	if len(r.targets) == 0 {
+	r.mu.Lock()
+	targets := r.targets
+	r.mu.Unlock()
+	if len(targets) == 0 {
 		return errors.New("no enabled source refreshes SIMs: enable the sessions source")
 	}
-	byTarget := make([][]source.SIMRef, len(r.targets))
+	byTarget := make([][]source.SIMRef, len(targets))
 	var errs []error
 	for _, n := range batch {
 		ref := source.SIMRef{SimID: n.SimID, IMSI: n.IMSI}
 		found := false
-		for i, t := range r.targets {
+		for i, t := range targets {
 			if t.source.Knows(t.Target, ref) {
 				byTarget[i] = append(byTarget[i], ref)
 				found = true
@@ -53,7 +66,7 @@ func (r *sessionRefresher) refresh(ctx context.Context, batch []webhook.Notifica
 		}
 		switch {
 		case found:
-		case len(r.targets) == 1:
+		case len(targets) == 1:
 			byTarget[0] = append(byTarget[0], ref)
 		default:
 			errs = append(errs, errors.New("no target's last listing has the SIM"))
@@ -63,7 +76,7 @@ func (r *sessionRefresher) refresh(ctx context.Context, batch []webhook.Notifica
 		if len(refs) == 0 {
 			continue
 		}
-		t := r.targets[i]
+		t := targets[i]
 		err := r.scheduler.Refresh(ctx, t.key, func(ctx context.Context) (*poll.Result, error) {
 			return t.source.Refresh(ctx, t.Target, refs...)
 		})

@@ -55,3 +55,24 @@ func acceptsGzip(r *http.Request) bool {
 	}
 	return false
 }
+
+// ReloadHandler serves /-/reload as Prometheus and blackbox_exporter do:
+// POST or PUT reloads the configuration file, when the lifecycle API is
+// enabled (--web.enable-lifecycle); a refused file is answered 500 with the
+// same message as at start.
+func ReloadHandler(lifecycle bool, reload func() error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "Only POST or PUT requests allowed.", http.StatusMethodNotAllowed)
+			return
+		}
+		if !lifecycle {
+			http.Error(w, "Lifecycle API is not enabled.", http.StatusForbidden)
+			return
+		}
+		if err := reload(); err != nil {
+			http.Error(w, "failed to reload config: "+err.Error(), http.StatusInternalServerError)
+		}
+	})
+}

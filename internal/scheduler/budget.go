@@ -68,6 +68,28 @@ func WithBudgetShare(share float64) Option {
 	}
 }
 
+// SetBudgetShare changes the share (0 < share <= 1) and plans every job
+// again, for a configuration reload.
+func (s *Scheduler) SetBudgetShare(share float64) {
+	if share <= 0 || share > 1 {
+		return
+	}
+	s.planMu.Lock()
+	defer s.planMu.Unlock()
+	if s.share == share {
+		return
+	}
+	s.share = share
+	s.replan(s.currentJobs())
+}
+
+// budgetShare returns the share in force.
+func (s *Scheduler) budgetShare() float64 {
+	s.planMu.Lock()
+	defer s.planMu.Unlock()
+	return s.share
+}
+
 // Meter counts one poll's API calls per operation and paces them. It
 // implements soracom.Pacer.
 type Meter struct {
@@ -205,13 +227,14 @@ func (j *job) fits(p plan) bool { return p.interval == j.Interval }
 // demandKey is one operation of one budget.
 type demandKey struct{ budget, op string }
 
-// replan computes every job's schedule from the costs measured so far and
-// the limits last reported. Called after each poll, under planMu.
-func (s *Scheduler) replan() {
+// replan computes the schedule of jobs (every job of the scheduler) from
+// the costs measured so far and the limits last reported. Called after each
+// poll and each reconfiguration, under planMu.
+func (s *Scheduler) replan(jobs []*job) {
 	demand := map[demandKey]float64{} // calls per minute at the configured intervals
 	limits := map[demandKey]int{}
-	means := make([]map[string]float64, len(s.jobs))
-	for i, j := range s.jobs {
+	means := make([]map[string]float64, len(jobs))
+	for i, j := range jobs {
 		if j.Budget == nil {
 			continue
 		}
@@ -225,7 +248,7 @@ func (s *Scheduler) replan() {
 			}
 		}
 	}
-	for i, j := range s.jobs {
+	for i, j := range jobs {
 		p := plan{interval: j.Interval, timeout: j.Timeout, maxAge: j.MaxAge}
 		if j.Budget == nil {
 			s.apply(j, p)
@@ -310,7 +333,7 @@ func (s *Scheduler) APIUse() []APIUse {
 	defer s.planMu.Unlock()
 	type key struct{ account, coverage, op string }
 	use := map[key]*APIUse{}
-	for _, j := range s.jobs {
+	for _, j := range s.currentJobs() {
 		if j.Budget == nil {
 			continue
 		}

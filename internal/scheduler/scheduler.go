@@ -72,24 +72,52 @@ type Scheduler struct {
 	store *store.Store
 	log   *slog.Logger
 	now   func() time.Time
+
+	mu    sync.Mutex // guards jobs, byKey and run; see reconfigure.go
 	jobs  []*job
 	byKey map[store.Key]*job
+	run   *running
+	// reconfiguring serializes Reconfigure calls.
+	reconfiguring sync.Mutex
+
 	share float64
-	// planMu guards the jobs' costs and serializes replanning.
+	// planMu guards the jobs' costs and serializes replanning. It is taken
+	// before mu, never after.
 	planMu sync.Mutex
 }
 
+// job is one schedule of a key. Reconfigure replaces it when the schedule
+// changes; the key's slot, with its turn and status, stays.
 type job struct {
 	Job
-	// turn is held by the poll or refresh that is running: a job's polls
+	*slot
+	// stop is closed when Reconfigure replaces or removes the job: its loop
+	// ends after the poll in flight, if any.
+	stop chan struct{}
+	// soon makes the loop's first poll come soon, as at start, rather than
+	// one interval after the key's last poll.
+	soon bool
+}
+
+// slot is what a key keeps across reconfigurations.
+type slot struct {
+	// turn is held by the poll or refresh that is running: a key's polls
 	// and refreshes run one at a time, and each stores its result before
 	// the next starts.
 	turn chan struct{}
 
-	mu     sync.Mutex // guards status and plan
+	mu     sync.Mutex // guards status, plan and gone
 	status Status
-	plan   plan
-	costs  costs // guarded by the scheduler's planMu
+	// plan is the key's schedule after the API budget; costs what its
+	// polls cost (guarded by the scheduler's planMu). Both outlive a
+	// change of schedule: a source costs what it costs.
+	plan  plan
+	costs costs
+	// gone: the key was removed; nothing polls or stores it any more.
+	gone bool
+	// ctx is the key's loops' context, canceled when the key is removed.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Option adjusts a Scheduler.
@@ -105,37 +133,64 @@ func New(st *store.Store, log *slog.Logger, jobs []Job, opts ...Option) (*Schedu
 	for _, o := range opts {
 		o(s)
 	}
+	jobs, err := complete(jobs)
+	if err != nil {
+		return nil, err
+	}
 	for _, j := range jobs {
-		if j.Poll == nil || j.Interval <= 0 {
-			return nil, fmt.Errorf("job %s: needs a poll function and a positive interval", j.Key)
-		}
-		if _, dup := s.byKey[j.Key]; dup {
-			return nil, fmt.Errorf("job %s is listed twice", j.Key)
-		}
-		if j.MaxAge == 0 {
-			j.MaxAge = 3 * j.Interval
-		}
-		if j.Timeout == 0 || j.Timeout > j.Interval {
-			j.Timeout = min(j.Interval, time.Minute)
-		}
 		st.SetMaxAge(j.Key, j.MaxAge)
-		jj := &job{Job: j, turn: make(chan struct{}, 1),
-			status: Status{Key: j.Key, Interval: j.Interval, EffectiveInterval: j.Interval, MaxAge: j.MaxAge},
-			plan:   plan{interval: j.Interval, timeout: j.Timeout, maxAge: j.MaxAge}}
+		jj := &job{Job: j, slot: newSlot(j), stop: make(chan struct{}), soon: true}
 		s.jobs = append(s.jobs, jj)
 		s.byKey[j.Key] = jj
 	}
 	return s, nil
 }
 
-// Run polls every job on its interval until ctx ends. Each job starts after
-// a random delay, so that many targets do not hit the API in the same second.
-func (s *Scheduler) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, j := range s.jobs {
-		wg.Go(func() { s.loop(ctx, j) })
+// complete checks jobs and fills in their defaults.
+func complete(jobs []Job) ([]Job, error) {
+	out := make([]Job, 0, len(jobs))
+	seen := map[store.Key]bool{}
+	for _, j := range jobs {
+		if j.Poll == nil || j.Interval <= 0 {
+			return nil, fmt.Errorf("job %s: needs a poll function and a positive interval", j.Key)
+		}
+		if seen[j.Key] {
+			return nil, fmt.Errorf("job %s is listed twice", j.Key)
+		}
+		seen[j.Key] = true
+		if j.MaxAge == 0 {
+			j.MaxAge = 3 * j.Interval
+		}
+		if j.Timeout == 0 || j.Timeout > j.Interval {
+			j.Timeout = min(j.Interval, time.Minute)
+		}
+		out = append(out, j)
 	}
-	wg.Wait()
+	return out, nil
+}
+
+func newSlot(j Job) *slot {
+	return &slot{turn: make(chan struct{}, 1),
+		status: Status{Key: j.Key, Interval: j.Interval, EffectiveInterval: j.Interval, MaxAge: j.MaxAge},
+		plan:   plan{interval: j.Interval, timeout: j.Timeout, maxAge: j.MaxAge}}
+}
+
+// Run polls every job on its interval until ctx ends, including the jobs
+// that Reconfigure adds meanwhile. Each job starts after a random delay, so
+// that many targets do not hit the API in the same second.
+func (s *Scheduler) Run(ctx context.Context) {
+	r := &running{ctx: ctx}
+	s.mu.Lock()
+	s.run = r
+	for _, j := range s.jobs {
+		s.start(j)
+	}
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock()
+	r.ended = true
+	s.mu.Unlock()
+	r.wg.Wait()
 }
 
 // RunOnce polls every job once, concurrently, and reports every failure.
@@ -145,7 +200,10 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 		mu   sync.Mutex
 		errs []error
 	)
-	for _, j := range s.jobs {
+	s.mu.Lock()
+	jobs := s.jobs
+	s.mu.Unlock()
+	for _, j := range jobs {
 		wg.Go(func() {
 			if _, err := s.poll(ctx, j); err != nil {
 				mu.Lock()
@@ -159,7 +217,10 @@ func (s *Scheduler) RunOnce(ctx context.Context) error {
 }
 
 func (s *Scheduler) loop(ctx context.Context, j *job) {
-	delay := time.Duration(rand.Int64N(int64(min(j.Interval, 10*time.Second))))
+	delay, err := s.firstDelay(ctx, j)
+	if err != nil {
+		return
+	}
 	for {
 		j.mu.Lock()
 		j.status.NextPoll = s.now().Add(delay)
@@ -167,6 +228,9 @@ func (s *Scheduler) loop(ctx context.Context, j *job) {
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-j.stop:
 			t.Stop()
 			return
 		case <-t.C:
@@ -225,12 +289,15 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 		return 0, err
 	}
 	defer j.release()
+	if j.removed() {
+		return 0, fmt.Errorf("%s: %w", j.Key, ErrUnknownJob)
+	}
 	timeout := j.schedule().timeout
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var meter *Meter
 	if j.Budget != nil {
-		meter = newMeter(j.Budget, s.share)
+		meter = newMeter(j.Budget, s.budgetShare())
 		pctx = context.WithValue(pctx, meterKey{}, meter)
 	}
 	start := s.now()
@@ -286,35 +353,14 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	return 0, nil
 }
 
-// schedule returns the job's current plan.
-func (j *job) schedule() plan {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.plan
-}
-
-// learn records what a poll cost and plans every job again. A poll that
-// failed early says little about a complete one: its calls count only
-// while nothing better is known.
-func (s *Scheduler) learn(j *job, calls map[string]int, ok, cutShort bool) {
-	s.planMu.Lock()
-	defer s.planMu.Unlock()
-	switch {
-	case ok || cutShort:
-		j.costs.record(calls, cutShort)
-	case len(j.costs.history) == 0:
-		j.costs.record(calls, false)
-		j.costs.provisional = true
-	}
-	s.replan()
-}
-
 // Refresh runs fn for the job under key, after the poll or refresh of that
 // job in flight and before the next, and stores the result fn returns
 // (possibly along with an error about part of the work). It does not count
 // as a poll. A job that never polled successfully has nothing to refresh.
 func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) error {
+	s.mu.Lock()
 	j := s.byKey[key]
+	s.mu.Unlock()
 	if j == nil {
 		return fmt.Errorf("%s: %w", key, ErrUnknownJob)
 	}
@@ -322,6 +368,9 @@ func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) err
 		return err
 	}
 	defer j.release()
+	if j.removed() {
+		return fmt.Errorf("%s: %w", key, ErrUnknownJob)
+	}
 	j.mu.Lock()
 	polled := !j.status.LastSuccess.IsZero()
 	j.mu.Unlock()
@@ -357,11 +406,42 @@ func (s *Scheduler) put(j *job, res *poll.Result) {
 
 // Statuses returns the state of every job, in a stable order.
 func (s *Scheduler) Statuses() []Status {
-	out := make([]Status, 0, len(s.jobs))
-	for _, j := range s.jobs {
+	jobs := s.currentJobs()
+	out := make([]Status, 0, len(jobs))
+	for _, j := range jobs {
 		j.mu.Lock()
 		out = append(out, j.status)
 		j.mu.Unlock()
 	}
 	return out
+}
+
+// schedule returns the job's current plan.
+func (j *job) schedule() plan {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.plan
+}
+
+// learn records what a poll cost and plans every job again. A poll that
+// failed early says little about a complete one: its calls count only
+// while nothing better is known.
+func (s *Scheduler) learn(j *job, calls map[string]int, ok, cutShort bool) {
+	s.planMu.Lock()
+	defer s.planMu.Unlock()
+	switch {
+	case ok || cutShort:
+		j.costs.record(calls, cutShort)
+	case len(j.costs.history) == 0:
+		j.costs.record(calls, false)
+		j.costs.provisional = true
+	}
+	s.replan(s.currentJobs())
+}
+
+// currentJobs returns the jobs in force.
+func (s *Scheduler) currentJobs() []*job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -191,21 +192,24 @@ func TestSessionEventsEndpointPagesNewestFirst(t *testing.T) {
 	wantError(t, s.get("/v1/sims/8981100000000000000/events/sessions"), http.StatusNotFound, codeNotFound)
 }
 
+// TestRunDemoClockAdvancesUntilCancelled runs the demo clock on
+// synctest's clock: each tick of a millisecond is a simulated minute.
 func TestRunDemoClockAdvancesUntilCancelled(t *testing.T) {
-	f := newFake(t, Options{Seed: 1, SIMs: 10})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { f.RunDemoClock(ctx, time.Millisecond, 60_000); close(done) }()
-	// Each real millisecond is a simulated minute: wait for an hour.
-	for i := 0; f.Now().Sub(testStart) < time.Hour; i++ {
-		if i > 20_000 {
-			t.Fatalf("the demo clock is at %v after 20,000 polls", f.Now())
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(t, Options{Seed: 1, SIMs: 10})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { f.RunDemoClock(ctx, time.Millisecond, 60_000); close(done) }()
+		time.Sleep(60 * time.Millisecond)
+		synctest.Wait() // the tick due now has been taken
+		if moved := f.Now().Sub(testStart); moved != time.Hour {
+			t.Fatalf("after 60 ticks the clock moved by %v, want an hour", moved)
 		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	<-done // RunDemoClock has returned: nothing advances the clock any more
-	if moved := f.Now().Sub(testStart); moved%time.Minute != 0 {
-		t.Fatalf("clock moved by %v, not by whole ticks of a simulated minute", moved)
-	}
+		cancel()
+		<-done
+		time.Sleep(time.Second)
+		if moved := f.Now().Sub(testStart); moved != time.Hour {
+			t.Fatalf("the clock moved on to %v after RunDemoClock returned", moved)
+		}
+	})
 }

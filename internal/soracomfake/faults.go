@@ -188,6 +188,9 @@ func (fi *faultInjector) before(rq *request) faultOutcome {
 
 	switch {
 	case drop:
+		// Counted before the connection closes, so that a client that sees
+		// it closed also sees it counted.
+		rq.f.counters.add(rq.coverage, rq.r.Method, rq.template, statusDropped)
 		dropConnection(rq.w)
 		return faultDropped
 	case status == http.StatusTooManyRequests:

@@ -45,8 +45,7 @@ func (f *Fake) pipeline(coverage string, rt route) http.Handler {
 		rq := &request{f: f, coverage: coverage, w: rec, r: r, template: rt.template}
 		outcome := f.faults.before(rq)
 		if outcome == faultDropped {
-			f.counters.add(coverage, r.Method, rt.template, statusDropped)
-			return
+			return // counted by before
 		}
 		defer func() { f.counters.add(coverage, r.Method, rt.template, rec.status) }()
 		switch {

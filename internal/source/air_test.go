@@ -43,8 +43,14 @@ func fakeTargetWith(t *testing.T, fo soracomfake.Options, co soracom.Options) (*
 	return fake, Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}
 }
 
-// render turns a snapshot into parsed families.
+// renderFamilies turns a result into parsed families.
 func renderFamilies(t *testing.T, res *poll.Result, source string) map[string]*dto.MetricFamily {
+	t.Helper()
+	return parseText(t, renderText(t, res, source))
+}
+
+// renderText is a result as the store serves it.
+func renderText(t *testing.T, res *poll.Result, source string) []byte {
 	t.Helper()
 	snap := snapshotOf(res, source)
 	st := store.New()
@@ -53,7 +59,7 @@ func renderFamilies(t *testing.T, res *poll.Result, source string) map[string]*d
 	if _, err := st.View(snap.Produced).WriteTo(&buf); err != nil {
 		t.Fatal(err)
 	}
-	return parseText(t, buf.Bytes())
+	return buf.Bytes()
 }
 
 // counterValues returns sim_id/direction → value of a per-SIM air family.

@@ -70,6 +70,25 @@ func (s *Store) Put(snap *Snapshot) {
 	}
 }
 
+// Delete withdraws k's snapshot and forgets its max age: its source or
+// account is no longer configured.
+func (s *Store) Delete(k Key) {
+	s.mu.Lock()
+	_, had := s.snaps[k]
+	delete(s.snaps, k)
+	delete(s.maxAge, k)
+	if had {
+		s.gen++
+	}
+	s.mu.Unlock()
+	if had {
+		select {
+		case s.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // Get returns the current snapshot of k, stale or not, or nil.
 func (s *Store) Get(k Key) *Snapshot {
 	s.mu.Lock()
