@@ -250,3 +250,35 @@ func TestIntervalIsFromStartToStart(t *testing.T) {
 		}
 	})
 }
+
+// A reload keeps what the budget learnt: a job whose schedule changed keeps
+// its measured cost, so its effective interval follows at once; a new
+// budget share plans every job again.
+func TestBudgetSurvivesReconfigureAndFollowsTheShare(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := &lister{op: "/sims", pages: 150}
+		job := Job{Key: testKey, Interval: time.Minute,
+			Poll: l.Poll, Budget: testBudget{"op1", map[string]int{"/sims": 100}}}
+		s := budgetScheduler(t, store.New(), 0.5, job)
+		// The first polls are cut short and teach the scheduler the cost.
+		for range 4 {
+			if s.RunOnce(context.Background()) == nil {
+				break
+			}
+		}
+		if got := statusOf(s, testKey).EffectiveInterval; got != 200*time.Second {
+			t.Fatalf("effective %v once learnt; want 3m20s", got)
+		}
+		job.Interval = 2 * time.Minute
+		if err := s.Reconfigure([]Job{job}); err != nil {
+			t.Fatal(err)
+		}
+		if got := statusOf(s, testKey); got.Interval != 2*time.Minute || got.EffectiveInterval != 200*time.Second {
+			t.Fatalf("after reconfigure: configured %v, effective %v; want 2m0s, 3m20s", got.Interval, got.EffectiveInterval)
+		}
+		s.SetBudgetShare(1)
+		if got := statusOf(s, testKey).EffectiveInterval; got != 2*time.Minute {
+			t.Fatalf("150 pages every 2m at a share of 1 of 100/min fit: effective %v, want 2m0s", got)
+		}
+	})
+}
