@@ -228,14 +228,21 @@ func (a *App) apply(s Settings) (changes, error) {
 			}
 		}
 	}
-	a.Scheduler.SetBudgetShare(s.Config.API.BudgetShare)
 	if err := a.Scheduler.Reconfigure(jobs, changed...); err != nil {
 		return ch, err
 	}
+	a.Scheduler.SetBudgetShare(s.Config.API.BudgetShare)
 	a.refresher.set(refresh)
+	// A stopped or rebuilt source's pending exports will never finish.
+	if old.sources != nil {
+		for _, name := range slices.Concat(ch.sourcesStopped, ch.sourcesBuilt) {
+			a.exports.Forget(prometheus.Labels{"source": name})
+		}
+	}
 	for id, tc := range old.clients {
 		if next.clients[id] == nil {
 			a.api.Forget(tc.Account, tc.Coverage)
+			a.exports.Forget(prometheus.Labels{"account": tc.Account, "coverage": string(tc.Coverage)})
 			ch.targetsRemoved = append(ch.targetsRemoved, tc.Account+"/"+string(tc.Coverage))
 		}
 	}

@@ -85,8 +85,9 @@ func (s *Scheduler) Reconfigure(jobs []Job, changed ...store.Key) error {
 
 	s.reconfiguring.Lock()
 	defer s.reconfiguring.Unlock()
+	// planMu before mu, as learn takes them; both are let go before
+	// waiting for removed jobs, whose polls may need planMu to end.
 	s.planMu.Lock()
-	defer s.planMu.Unlock()
 	s.mu.Lock()
 	var starting []*job
 	next := make([]*job, 0, len(jobs))
@@ -130,6 +131,7 @@ func (s *Scheduler) Reconfigure(jobs []Job, changed ...store.Key) error {
 		s.start(j)
 	}
 	s.mu.Unlock()
+	s.planMu.Unlock()
 
 	// A poll or refresh in flight, canceled, ends before the data is
 	// withdrawn, so that it cannot store it again.

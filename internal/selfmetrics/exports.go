@@ -46,3 +46,12 @@ func (e *Exports) ExportPending(source, account, coverage string, pending bool) 
 func (e *Exports) ExportFinished(source, account, coverage, result string, took time.Duration) {
 	e.duration.WithLabelValues(source, account, coverage, result).Observe(took.Seconds())
 }
+
+// Forget deletes the export series that match labels (a source that was
+// stopped or built again, or a target no longer configured), so that a
+// pending export a new configuration will never finish is not reported
+// forever.
+func (e *Exports) Forget(labels prometheus.Labels) {
+	e.pending.DeletePartialMatch(labels)
+	e.duration.DeletePartialMatch(labels)
+}
