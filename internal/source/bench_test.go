@@ -39,14 +39,13 @@ func syntheticSims(n int) []soracom.Sim {
 // renderSnapshot renders SIMs as a poll does, minus the API.
 func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
 	t := Target{Account: "a", Coverage: soracom.CoverageJapan}
-	st := s.states.get(t, true)
 	ptrs := make([]*soracom.Sim, len(sims))
 	for i := range sims {
 		ptrs[i] = &sims[i]
 	}
+	st := s.take(t, ptrs...)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.merge(ptrs)
 	res := s.renderLocked(st, t)
 	res.ListedAt = time.Now()
 	return snapshotOf(res, SessionsName)
