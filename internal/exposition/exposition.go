@@ -27,7 +27,7 @@ package exposition
 
 import (
 	"bytes"
-	"compress/flate"
+	"github.com/klauspost/compress/flate"
 	"hash/crc32"
 	"math"
 	"regexp"

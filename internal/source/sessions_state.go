@@ -141,7 +141,7 @@ func (s *Sessions) listed(sim *soracom.Sim) listedSIM {
 	l := listedSIM{id: sim.SimID, f: simFields{
 		imsi: imsi, msisdn: msisdn, name: sim.Name(),
 		groupID: intern(sim.GroupID), status: intern(sim.Status), speedClass: intern(sim.SpeedClass),
-		subscription: intern(sim.Subscription()), moduleType: intern(sim.ModuleType), simType: intern(sim.Type),
+		subscription: intern(subscriptionOf(sim, imsi)), moduleType: intern(sim.ModuleType), simType: intern(sim.Type),
 		operatorID: intern(sim.OperatorID), lastUpdatedAt: lastUpdated(sim),
 		locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
 	}}
@@ -170,6 +170,19 @@ func (s *Sessions) listed(sim *soracom.Sim) listedSIM {
 		l.imsis = imsis
 	}
 	return l
+}
+
+// subscriptionOf is Sim.Subscription for an identity already worked out.
+func subscriptionOf(sim *soracom.Sim, imsi string) string {
+	for _, p := range sim.Profiles {
+		if sub, ok := p.Subscribers[imsi]; ok {
+			return sub.Subscription
+		}
+	}
+	if sim.SessionStatus != nil {
+		return sim.SessionStatus.Subscription
+	}
+	return ""
 }
 
 // seedIMSIs are the IMSIs of the compatibility metric: every subscriber
