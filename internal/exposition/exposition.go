@@ -27,13 +27,14 @@ package exposition
 
 import (
 	"bytes"
-	"compress/flate"
+	"github.com/klauspost/compress/flate"
 	"hash/crc32"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -91,10 +92,15 @@ type Fragment struct {
 
 // NewFragment compresses plain. The caller must not change plain afterwards.
 func NewFragment(plain []byte) Fragment {
-	var c compressor
-	c.buf.Grow(len(plain)/6 + 64)
+	c := compressors.Get().(*compressor)
+	defer compressors.Put(c)
 	return c.fragment(plain)
 }
+
+// compressors keeps DEFLATE states between fragments: making one costs
+// most of a megabyte, many times the work of compressing a small
+// fragment, and a refresh or poll makes a dozen small ones.
+var compressors = sync.Pool{New: func() any { return new(compressor) }}
 
 // compressor turns text into fragments. One that is kept and reused saves
 // the DEFLATE writer's state (most of a megabyte) per fragment.

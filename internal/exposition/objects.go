@@ -49,11 +49,9 @@ type ObjectSet[T any] struct {
 	chunks    []*chunk[T]
 	n         int
 	w         SampleWriter
-	// comps are the compressors of the commit's workers, kept from commit
-	// to commit; jobs are the fragments a commit has to compress.
-	comps []*compressor
-	jobs  []compressJob
-	last  CommitStats
+	// jobs are the fragments a commit has to compress.
+	jobs []compressJob
+	last CommitStats
 }
 
 // compressJob is a chunk's changed text of one family, to be compressed
@@ -301,26 +299,26 @@ func (s *ObjectSet[T]) compress() {
 		clear(s.jobs) // the texts now belong to their fragments
 		s.jobs = s.jobs[:0]
 	}()
+	// The DEFLATE states come from the package's pool, shared by every
+	// set: two targets committing at once use at most GOMAXPROCS states
+	// each, and the pool lets them go when idle.
 	workers := min(runtime.GOMAXPROCS(0), maxCompressWorkers, len(jobs))
-	for len(s.comps) < workers {
-		s.comps = append(s.comps, &compressor{})
+	var next atomic.Int64
+	work := func() {
+		c := compressors.Get().(*compressor)
+		defer compressors.Put(c)
+		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
+			fr := c.fragment(jobs[i].plain)
+			*jobs[i].slot = &fr
+		}
 	}
 	if workers <= 1 {
-		for _, j := range jobs {
-			fr := s.comps[0].fragment(j.plain)
-			*j.slot = &fr
-		}
+		work()
 		return
 	}
-	var next atomic.Int64
 	var wg sync.WaitGroup
-	for _, c := range s.comps[:workers] {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
-				fr := c.fragment(jobs[i].plain)
-				*jobs[i].slot = &fr
-			}
-		})
+	for range workers {
+		wg.Go(work)
 	}
 	wg.Wait()
 }

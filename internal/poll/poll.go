@@ -14,6 +14,11 @@ import (
 type Result struct {
 	// Families are the rendered metrics, by family.
 	Families map[*exposition.Family]*exposition.Fragment
+	// Objects, when set, are the metrics rendered per object (per SIM), in
+	// chunks: a poll or refresh re-renders only the chunks that changed and
+	// hands on a view of all of them. A family may have samples in both;
+	// the Families ones come first.
+	Objects *exposition.ObjectView
 	// Items is what the poll counted (SIMs for the sessions source), for the
 	// landing page, self-metrics and logs.
 	Items int

@@ -401,7 +401,8 @@ func (s *Scheduler) put(j *job, res *poll.Result) {
 			"account", j.Key.Account, "coverage", j.Key.Coverage, "listed_at", produced, "stored", prev.Produced)
 		return
 	}
-	s.store.Put(&store.Snapshot{Key: j.Key, OperatorID: res.OperatorID, Produced: produced, Items: res.Items, Families: res.Families})
+	s.store.Put(&store.Snapshot{Key: j.Key, OperatorID: res.OperatorID, Produced: produced, Items: res.Items, Families: res.Families,
+		Objects: res.Objects})
 }
 
 // Statuses returns the state of every job, in a stable order.

@@ -154,7 +154,8 @@ const maxSIMsPerCoverage = 2_000_000
 
 // fleet is the SIMs and groups of one coverage, with the indexes the API
 // handlers need. The slices are sorted by their paging key and never change
-// after generation; SIM fields change under Fake.mu.
+// after generation except by the churn controls (control_churn.go); SIMs and
+// their fields change under Fake.mu.
 type fleet struct {
 	coverage string
 	sims     []*sim // by SIM ID
@@ -163,6 +164,9 @@ type fleet struct {
 	byIMSI   map[string]subRef
 	groups   []*group // by group ID
 	groupsBy map[string]*group
+	// issued is the number of SIMs generated so far, the generation index
+	// of the next one (AddSIMs).
+	issued int
 }
 
 // collect returns get's non-empty values over every subscription of the SIM.

@@ -14,7 +14,7 @@ func generateFleet(o *Options, coverage string, n int, start time.Time) *fleet {
 	}
 	cat := catalogs[coverage]
 	seed := uint64(o.Seed)
-	fl := &fleet{coverage: coverage, groupsBy: map[string]*group{}}
+	fl := &fleet{coverage: coverage, groupsBy: map[string]*group{}, issued: n}
 	now := start.UnixMilli()
 	for k, name := range groupNames {
 		r := newRNG(seed, cat.index, hashString("group"), uint64(k))

@@ -91,7 +91,7 @@ func pollOnce(t *testing.T, src Source, target Target) *poll.Result {
 // account and coverage.
 func snapshotOf(res *poll.Result, source string) *store.Snapshot {
 	return &store.Snapshot{Key: store.Key{Account: "test", Coverage: "jp", Source: source}, OperatorID: res.OperatorID,
-		Produced: res.ListedAt, Items: res.Items, Families: res.Families}
+		Produced: res.ListedAt, Items: res.Items, Families: res.Families, Objects: res.Objects}
 }
 
 // checkTruth asserts that every SIM's counters equal the fake's month to

@@ -3,6 +3,8 @@ package source
 import (
 	"fmt"
 	"io"
+	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -39,31 +41,134 @@ func syntheticSims(n int) []soracom.Sim {
 // renderSnapshot renders SIMs as a poll does, minus the API.
 func renderSnapshot(s *Sessions, sims []soracom.Sim) *store.Snapshot {
 	t := Target{Account: "a", Coverage: soracom.CoverageJapan}
-	st := s.states.get(t, true)
 	ptrs := make([]*soracom.Sim, len(sims))
 	for i := range sims {
 		ptrs[i] = &sims[i]
 	}
+	st := s.take(t, ptrs...)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.merge(ptrs)
 	res := s.renderLocked(st, t)
 	res.ListedAt = time.Now()
 	return snapshotOf(res, SessionsName)
 }
 
 // BenchmarkRender measures what a poll spends turning a listing into
-// pre-rendered, pre-compressed metrics.
+// pre-rendered, pre-compressed metrics, with every per-SIM series of the
+// sessions source (session events on, a tag label):
+//
+//   - first: the first poll of a target, every SIM rendered; it also
+//     reports the heap the source keeps for the target afterwards
+//     (retained-MB: records, rendered text and DEFLATE; the listing itself
+//     excluded) and the text (text-MB);
+//   - reduce: what a listing costs beyond decoding its JSON: every SIM
+//     reduced to the fields the source keeps (done page by page as the
+//     listing is read);
+//   - poll-1%: a poll in which 1 % of the SIMs, at random, had a session
+//     change (online flipped, lastUpdatedAt moved): the reduced listing is
+//     compared with the records and only the changed SIMs are rendered
+//     again;
+//   - refresh-1: a webhook refresh of one SIM, without its two API calls.
+//
+// cpu-ms/op is the process's CPU time per operation, every goroutine
+// included: on a shared machine it moves less than the wall time.
 func BenchmarkRender(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		sims := syntheticSims(n)
-		s := NewSessions(SessionsOptions{SessionEvents: true, TagLabels: []string{"site"}})
-		b.Run(fmt.Sprintf("sims=%d", n), func(b *testing.B) {
+		ptrs := make([]*soracom.Sim, n)
+		for i := range sims {
+			ptrs[i] = &sims[i]
+		}
+		t := Target{Account: "a", Coverage: soracom.CoverageJapan}
+		opts := SessionsOptions{SessionEvents: true, TagLabels: []string{"site"}}
+		var retained, text float64
+		b.Run(fmt.Sprintf("sims=%d/first", n), func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
-				renderSnapshot(s, sims)
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				s := NewSessions(opts)
+				st := s.take(t, ptrs...)
+				st.mu.Lock()
+				res := s.renderLocked(st, t)
+				st.mu.Unlock()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				retained = float64(after.HeapAlloc-before.HeapAlloc) / 1e6
+				text = float64(res.Objects.Size()) / 1e6
+				runtime.KeepAlive(s)
+			}
+			b.ReportMetric(retained, "retained-MB")
+			b.ReportMetric(text, "text-MB")
+		})
+
+		s := NewSessions(opts)
+		s.take(t, ptrs...)
+		r := rand.New(rand.NewPCG(uint64(n), 2))
+		change := func(k int) {
+			for range k {
+				ss := sims[r.IntN(n)].SessionStatus
+				ss.Online = !ss.Online
+				ss.LastUpdatedAt += 60_000
+			}
+		}
+		listing := make([]listedSIM, n)
+		b.Run(fmt.Sprintf("sims=%d/reduce", n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			for b.Loop() {
+				for i := range sims {
+					listing[i] = s.listed(&sims[i])
+				}
 			}
 		})
+		b.Run(fmt.Sprintf("sims=%d/poll-1%%", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var cpu time.Duration
+			st := s.states.get(t, nil)
+			for b.Loop() {
+				b.StopTimer()
+				change(n / 100)
+				for i := range sims {
+					listing[i] = s.listed(&sims[i])
+				}
+				runtime.GC()
+				b.StartTimer()
+				start := cpuTime()
+				st.mu.Lock()
+				st.merge(listing)
+				s.renderLocked(st, t)
+				st.mu.Unlock()
+				cpu += cpuTime() - start
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
+		b.Run(fmt.Sprintf("sims=%d/refresh-1", n), func(b *testing.B) {
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			st := s.states.get(t, nil)
+			for b.Loop() {
+				sim := &sims[r.IntN(n)]
+				sim.SessionStatus.Online = !sim.SessionStatus.Online
+				sim.SessionStatus.LastUpdatedAt += 60_000
+				l := s.listed(sim)
+				st.mu.Lock()
+				st.observe(st.sims[l.id], &l, false)
+				s.renderLocked(st, t)
+				st.mu.Unlock()
+			}
+		})
+	}
+}
+
+// reportCPU reports the CPU time per operation when the returned function
+// is called (deferred) at the end of a benchmark.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
 

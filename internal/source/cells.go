@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -34,7 +35,7 @@ type cellCache struct {
 	m  map[string]*soracom.CellLocation
 }
 
-func (c *cellCache) position(cell *soracom.Cell) *soracom.CellLocation {
+func (c *cellCache) position(cell *cellID) *soracom.CellLocation {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.m[cellKey(cell)]
@@ -58,16 +59,16 @@ func (c *cellCache) put(key string, loc *soracom.CellLocation) {
 
 // cellQuery names a cell as GET /v1/cell_locations asks: MCC, MNC, TAC and
 // ECI for the LTE family, MCC, MNC, LAC and CID for 2G/3G.
-func cellQuery(c *soracom.Cell) (soracom.CellQuery, bool) {
-	if c == nil || c.MCC == nil || c.MNC == nil {
+func cellQuery(c *cellID) (soracom.CellQuery, bool) {
+	if c.has&hasMCC == 0 || c.has&hasMNC == 0 {
 		return soracom.CellQuery{}, false
 	}
-	q := soracom.CellQuery{MCC: optInt(c.MCC), MNC: strconv.FormatInt(*c.MNC, 10)}
+	q := soracom.CellQuery{MCC: strconv.FormatInt(c.mcc, 10), MNC: strconv.FormatInt(c.mnc, 10)}
 	switch {
-	case c.TAC != nil && c.ECI != nil:
-		q.TAC, q.ECI = optInt(c.TAC), optInt(c.ECI)
-	case c.LAC != nil && c.CI != nil:
-		q.LAC, q.CID = optInt(c.LAC), optInt(c.CI)
+	case c.has&hasTAC != 0 && c.has&hasECI != 0:
+		q.TAC, q.ECI = strconv.FormatInt(c.tac, 10), strconv.FormatInt(c.eci, 10)
+	case c.has&hasLAC != 0 && c.has&hasCI != 0:
+		q.LAC, q.CID = strconv.FormatInt(c.lac, 10), strconv.FormatInt(c.ci, 10)
 	default:
 		return soracom.CellQuery{}, false
 	}
@@ -80,22 +81,23 @@ func (s *Sessions) locateCells(ctx context.Context, t Target, st *targetState) {
 	st.mu.Lock()
 	want := map[string]soracom.CellQuery{}
 	var order []string
-	for _, id := range st.order {
-		rec := st.sims[id]
-		if rec == nil || rec.sim.SessionStatus == nil || !rec.sim.SessionStatus.Online {
+	for _, rec := range st.sims {
+		if !rec.f.online {
 			continue
 		}
-		c := rec.sim.SessionStatus.Cell
-		key := cellKey(c)
+		key := cellKey(&rec.f.cell)
 		if _, dup := want[key]; dup || key == "" || s.cells.known(key) {
 			continue
 		}
-		if q, ok := cellQuery(c); ok {
+		if q, ok := cellQuery(&rec.f.cell); ok {
 			want[key] = q
 			order = append(order, key)
 		}
 	}
 	st.mu.Unlock()
+	// The map's order is random: look cells up in a stable order, so that
+	// a budget smaller than the backlog serves the same cells first.
+	slices.Sort(order)
 
 	done := 0
 	for _, key := range order {
@@ -114,4 +116,15 @@ func (s *Sessions) locateCells(ctx context.Context, t Target, st *targetState) {
 	st.mu.Lock()
 	st.cellsPending = len(order) - done
 	st.mu.Unlock()
+}
+
+// relocate marks the online SIMs whose cell position became known since
+// their lines were rendered (by this target or another: the cache is
+// shared). Positions never change once known, so that is the only change.
+func (s *Sessions) relocate(st *targetState) {
+	for _, rec := range st.sims {
+		if rec.f.online && !rec.located && rec.f.cell.has != 0 && s.cells.position(&rec.f.cell) != nil {
+			st.touch(rec)
+		}
+	}
 }

@@ -116,3 +116,17 @@ func (e *env) onlineWithCell(n int) []soracomfake.SIMState {
 }
 
 const eventsOp = "/sims/{sim_id}/events/sessions"
+
+// take merges decoded SIMs into the target's state as a listing does,
+// without an API.
+func (s *Sessions) take(t Target, sims ...*soracom.Sim) *targetState {
+	st := s.state(t)
+	listing := make([]listedSIM, len(sims))
+	for i, sim := range sims {
+		listing[i] = s.listed(sim)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.merge(listing)
+	return st
+}

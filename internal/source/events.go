@@ -67,7 +67,7 @@ func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetSt
 		if rec == nil {
 			continue
 		}
-		plan = append(plan, &eventRead{simID: id, from: readFrom(rec), changedAt: rec.lastUpdatedAt})
+		plan = append(plan, &eventRead{simID: id, from: readFrom(rec), changedAt: rec.f.lastUpdatedAt})
 	}
 	st.mu.Unlock()
 
@@ -96,10 +96,13 @@ func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetSt
 			read[r.simID] = true
 			continue
 		}
-		read[r.simID] = rec.lastUpdatedAt <= r.changedAt
+		read[r.simID] = rec.f.lastUpdatedAt <= r.changedAt
 		for k, n := range r.counts {
 			rec.events[k] += float64(n)
 			st.fleet.events[k] += float64(n)
+		}
+		if r.counts != ([eventKinds]int{}) {
+			st.touch(rec)
 		}
 		rec.eventCursor = max(rec.eventCursor, r.newest)
 	}
@@ -124,7 +127,7 @@ func readFrom(rec *simRecord) soracom.Millis {
 		return 0 // never counted anything: the whole window
 	}
 	from := rec.eventCursor + 1
-	oldest := rec.lastUpdatedAt - soracom.Millis(sessionEventsWindow/time.Millisecond) + soracom.Millis(time.Hour/time.Millisecond)
+	oldest := rec.f.lastUpdatedAt - soracom.Millis(sessionEventsWindow/time.Millisecond) + soracom.Millis(time.Hour/time.Millisecond)
 	return max(from, oldest)
 }
 

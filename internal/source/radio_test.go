@@ -274,9 +274,8 @@ func TestVisitedNetwork(t *testing.T) {
 			Cell: &soracom.Cell{RadioType: "lte", MCC: i(440), MNC: i(10), TAC: i(5), ECI: i(7)}}}
 	src := NewSessions(SessionsOptions{SessionEvents: true})
 	target := Target{Account: "a", Coverage: soracom.CoverageGlobal}
-	st := src.states.get(target, true)
+	st := src.take(target, sim)
 	st.mu.Lock()
-	st.merge([]*soracom.Sim{sim})
 	st.sims[sim.SimID].visited = &soracom.LocationRegistrationStatus{
 		EPS: &soracom.LocationRegistration{VPLMN: "440010"},
 		CS:  &soracom.LocationRegistration{VPLMN: "44020"},

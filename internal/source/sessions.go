@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"time"
 
@@ -93,6 +94,9 @@ type Sessions struct {
 	famInfo *exposition.Family
 	states  states
 	cells   cellCache
+	// chunkSize is the SIMs per rendered chunk (0: the default); tests
+	// make it small to have many chunks with a small fleet.
+	chunkSize int
 }
 
 // newSessionsSource builds the sessions source from its validated section.
@@ -148,7 +152,9 @@ type fleetKey struct{ status, speedClass string }
 
 // Poll implements Source: one listing, the group names, the
 // session events of the SIMs that changed and, when enabled, the positions
-// of cells not seen before.
+// of cells not seen before. Each SIM of the listing is reduced to what the
+// source keeps as soon as its page is decoded; only the SIMs whose lines
+// changed are rendered again.
 func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	// The groups are listed alongside the SIMs: a poll lasts as long as
 	// the longer of the two listings, not their sum.
@@ -161,10 +167,13 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 		defer close(gdone)
 		groups, gerr = listGroupNames(ctx, t.Client)
 	}()
-	var sims []*soracom.Sim
+	st := s.state(t)
+	st.mu.Lock()
+	listing := make([]listedSIM, 0, len(st.sims)+len(st.sims)/64)
+	st.mu.Unlock()
 	err := t.Client.ListSims(ctx, func(sim *soracom.Sim) error {
 		if s.opts.Filter.Match(sim) {
-			sims = append(sims, sim)
+			listing = append(listing, s.listed(sim))
 		}
 		return nil
 	})
@@ -178,22 +187,22 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 		return nil, gerr
 	}
 
-	st := s.states.get(t, true)
 	st.mu.Lock()
 	if gerr != nil {
 		s.log.Warn("listing groups failed; keeping the group names of the previous poll", "account", t.Account,
 			"coverage", string(t.Coverage), "err", gerr)
 	} else {
-		st.groups = groups
+		st.setGroups(groups)
 	}
-	st.merge(sims)
+	st.merge(listing)
 	st.listedAt = listedAt
 	if id := t.Client.OperatorID(); id != "" {
 		st.operator = id
-	} else if len(sims) > 0 {
-		st.operator = sims[0].OperatorID
+	} else if len(listing) > 0 {
+		st.operator = listing[0].f.operatorID
 	}
 	st.mu.Unlock()
+	listing = nil
 
 	s.readSessionEvents(ctx, t, st)
 	if s.opts.CellLocations {
@@ -202,6 +211,9 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if s.opts.CellLocations {
+		s.relocate(st)
+	}
 	return s.renderLocked(st, t), nil
 }
 
@@ -228,7 +240,7 @@ var ErrNotListed = errors.New("SIM not exported by this target")
 
 // Knows reports whether the last listing of t had the SIM.
 func (s *Sessions) Knows(t Target, ref SIMRef) bool {
-	st := s.states.get(t, false)
+	st := s.states.get(t, nil)
 	if st == nil {
 		return false
 	}
@@ -255,12 +267,12 @@ func (st *targetState) resolve(ref SIMRef) string {
 // replaced. The target must have been polled once. It fails only when no
 // SIM could be refreshed; the errors of the others are joined.
 func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll.Result, error) {
-	st := s.states.get(t, false)
+	st := s.states.get(t, nil)
 	if st == nil {
 		return nil, ErrNotListed
 	}
 	type fetched struct {
-		sim     *soracom.Sim
+		sim     listedSIM
 		visited *soracom.LocationRegistrationStatus
 	}
 	var got []fetched
@@ -271,7 +283,7 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 			errs = append(errs, err)
 			continue
 		}
-		got = append(got, fetched{sim, visited})
+		got = append(got, fetched{s.listed(sim), visited})
 	}
 	if len(got) == 0 {
 		return nil, errors.Join(errs...)
@@ -279,21 +291,22 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, f := range got {
-		rec := st.sims[f.sim.SimID]
-		if rec == nil {
-			rec = &simRecord{id: f.sim.SimID, listed: st.listings}
-			st.sims[f.sim.SimID] = rec
-			st.order = append(st.order, f.sim.SimID)
+	for i := range got {
+		f := &got[i]
+		rec := st.sims[f.sim.id]
+		first := rec == nil
+		if first {
+			rec = &simRecord{id: f.sim.id, listed: st.listings}
+			st.sims[f.sim.id] = rec
 		}
-		if rec.sim == nil || lastUpdated(f.sim) >= rec.lastUpdatedAt {
-			st.observe(rec, f.sim)
+		if first || f.sim.f.lastUpdatedAt >= rec.f.lastUpdatedAt {
+			st.observe(rec, &f.sim, first)
 		}
-		if f.visited != nil {
+		if f.visited != nil && !reflect.DeepEqual(f.visited, rec.visited) {
 			rec.visited = f.visited
+			st.touch(rec)
 		}
 	}
-	st.reindexIMSIs()
 	return s.renderLocked(st, t), errors.Join(errs...)
 }
 
@@ -329,147 +342,110 @@ func (s *Sessions) fetchOne(ctx context.Context, t Target, st *targetState, ref 
 	return sim, visited, nil
 }
 
-// renderLocked renders the target's snapshot from its state. Per-SIM
-// series are rendered apart from the fleet-level ones, so that they can be
-// dropped as a whole when they exceed the cap.
+// renderLocked commits the target's per-SIM lines (rendering again only
+// the SIMs marked since the last commit) and renders the fleet-level
+// series, which are few, whole. Per-SIM series are kept apart from the
+// fleet-level ones, so that they can be dropped as a whole when they exceed
+// the cap.
 func (s *Sessions) renderLocked(st *targetState, t Target) *poll.Result {
-	perSIM := &seriesBuilder{Builder: exposition.NewBuilder(), off: s.opts.Aggregate}
-	for f, n := range st.sizes {
-		perSIM.Grow(f, n+n/32) // room for a few more SIMs than last time
+	var view *exposition.ObjectView
+	series := 0
+	if st.set != nil {
+		view = st.set.Commit()
+		series = view.Series()
 	}
 	fleet := exposition.NewBuilder()
-	counts := map[fleetKey]int{}
-	online := 0
-	for _, id := range st.order {
-		rec := st.sims[id]
-		if rec == nil {
-			continue
-		}
-		counts[fleetKey{rec.sim.Status, rec.sim.SpeedClass}]++
-		if s.render(perSIM, rec, st, t.Coverage) {
-			online++
-		}
-	}
 	operatorID, cov := st.operator, string(t.Coverage)
-	keys := slices.SortedFunc(maps.Keys(counts), func(a, b fleetKey) int {
+	keys := slices.SortedFunc(maps.Keys(st.counts), func(a, b fleetKey) int {
 		return cmp.Or(cmp.Compare(a.status, b.status), cmp.Compare(a.speedClass, b.speedClass))
 	})
 	for _, k := range keys {
-		fleet.Add(famSims, float64(counts[k]), operatorID, cov, k.status, k.speedClass)
+		fleet.Add(famSims, float64(st.counts[k]), operatorID, cov, k.status, k.speedClass)
 	}
-	fleet.Add(famSimsOnline, float64(online), operatorID, cov)
+	fleet.Add(famSimsOnline, float64(st.online), operatorID, cov)
 	s.renderFleetCounters(fleet, st, operatorID, cov)
 
-	drop := !s.opts.Aggregate && s.opts.MaxSeries > 0 && perSIM.n > s.opts.MaxSeries
+	drop := !s.opts.Aggregate && s.opts.MaxSeries > 0 && series > s.opts.MaxSeries
 	if drop != st.capped {
 		if drop {
 			s.log.Warn("too many per-SIM series: dropping every per-SIM series of this target and keeping the fleet-level ones (raise sims.max_series, narrow sims.filters or use --sim.metrics=aggregate)",
-				"account", t.Account, "coverage", cov, "series", perSIM.n, "max_series", s.opts.MaxSeries)
+				"account", t.Account, "coverage", cov, "series", series, "max_series", s.opts.MaxSeries)
 		} else {
 			s.log.Info("per-SIM series back under the cap; exporting them again", "account", t.Account, "coverage", cov,
-				"series", perSIM.n, "max_series", s.opts.MaxSeries)
+				"series", series, "max_series", s.opts.MaxSeries)
 		}
 		st.capped = drop
 	}
-	fleet.Add(famPerSIMSeries, float64(perSIM.n), operatorID, cov)
+	fleet.Add(famPerSIMSeries, float64(series), operatorID, cov)
 	fleet.Add(famPerSIMDropped, boolValue(drop || s.opts.Aggregate), operatorID, cov)
 
-	st.sizes = perSIM.Sizes()
-	families := fleet.Build()
-	if !drop && !s.opts.Aggregate {
-		maps.Copy(families, perSIM.Build())
+	res := &poll.Result{OperatorID: operatorID, Items: len(st.sims), Families: fleet.Build(), ListedAt: st.listedAt}
+	if !drop && view != nil && view.Objects() > 0 {
+		res.Objects = view
 	}
-	return &poll.Result{OperatorID: operatorID, Items: len(st.order), Families: families, ListedAt: st.listedAt}
+	return res
 }
 
-// seriesBuilder renders the per-SIM series and counts them, for the cap;
-// when off (aggregate mode) it renders and counts nothing.
-type seriesBuilder struct {
-	*exposition.Builder
-	n   int
-	off bool
+// sampleAdder is what renders samples: a Builder or an ObjectSet's writer.
+type sampleAdder interface {
+	Add(f *exposition.Family, value float64, values ...string)
 }
 
-func (b *seriesBuilder) add(f *exposition.Family, v float64, labels ...string) {
-	if b.off {
-		return
-	}
-	b.n++
-	b.Add(f, v, labels...)
-}
-
-// render adds one SIM's samples and reports whether it is online.
-func (s *Sessions) render(b *seriesBuilder, rec *simRecord, st *targetState, cov soracom.Coverage) bool {
-	sim := rec.sim
-	imsi, msisdn := sim.Identity()
-	ss := sim.SessionStatus
-	isOnline := ss != nil && ss.Online
-	if b.off {
-		return isOnline
-	}
-	name := sim.Name()
-	b.add(famSessionOnline, boolValue(isOnline), sim.SimID, imsi, name)
+// renderSIM writes one SIM's lines. They depend on the record, the target's
+// group names and the cell positions known, and nothing else: a change to
+// the record marks the SIM (touch), a change to the group names marks every
+// SIM, a position learnt marks the SIMs in that cell (relocate).
+func (s *Sessions) renderSIM(b sampleAdder, st *targetState, rec *simRecord) {
+	f := &rec.f
+	id, imsi, name := rec.id, f.imsi, f.name
+	b.Add(famSessionOnline, boolValue(f.online), id, imsi, name)
 
 	info := make([]string, 0, len(s.famInfo.Labels))
-	info = append(info, sim.SimID, imsi, msisdn, name, sim.GroupID, st.groups[sim.GroupID], sim.Status, sim.SpeedClass,
-		sim.Subscription(), sim.ModuleType, sim.Type, sim.OperatorID, string(cov))
-	for _, tag := range s.opts.TagLabels {
-		info = append(info, sim.Tags[tag])
-	}
-	b.add(s.famInfo, 1, info...)
+	info = append(info, id, imsi, f.msisdn, name, f.groupID, st.groups[f.groupID], f.status, f.speedClass,
+		f.subscription, f.moduleType, f.simType, f.operatorID, string(st.coverage))
+	info = append(info, rec.tags...)
+	b.Add(s.famInfo, 1, info...)
 
-	if ss != nil && ss.LastUpdatedAt > 0 {
-		b.add(famSessionUpdated, ss.LastUpdatedAt.Seconds(), sim.SimID, imsi, name)
+	if f.lastUpdatedAt > 0 {
+		b.Add(famSessionUpdated, f.lastUpdatedAt.Seconds(), id, imsi, name)
 	}
-	renderArc(b.add, sim, imsi, name)
-	if ps := sim.PreviousSession; ps != nil && ps.DeletedTime > 0 {
-		b.add(famPreviousEnd, ps.DeletedTime.Seconds(), sim.SimID, imsi, name)
+	if f.arcUpdatedAt > 0 {
+		b.Add(famArcUpdated, f.arcUpdatedAt.Seconds(), id, imsi, name)
 	}
-	if sim.LastLocationUpdateTime > 0 {
-		b.add(famLocationUpdate, sim.LastLocationUpdateTime.Seconds(), sim.SimID, imsi, name)
+	if f.previousEnd > 0 {
+		b.Add(famPreviousEnd, f.previousEnd.Seconds(), id, imsi, name)
 	}
-	if sim.ExpiryTime > 0 {
-		b.add(famExpiry, sim.ExpiryTime.Seconds(), sim.SimID, imsi, name)
+	if f.locationUpdate > 0 {
+		b.Add(famLocationUpdate, f.locationUpdate.Seconds(), id, imsi, name)
 	}
-	if isOnline {
-		b.add(famSessionInfo, 1, sessionInfoLabels(sim, imsi, visitedPLMN(rec.visited))...)
+	if f.expiry > 0 {
+		b.Add(famExpiry, f.expiry.Seconds(), id, imsi, name)
+	}
+	rec.located = false
+	if f.online {
+		b.Add(famSessionInfo, 1, sessionInfoLabels(rec, visitedPLMN(rec.visited))...)
 		if s.opts.CellLocations {
-			if pos := s.cells.position(ss.Cell); pos != nil {
-				b.add(famLatitude, pos.Lat, sim.SimID, imsi)
-				b.add(famLongitude, pos.Lon, sim.SimID, imsi)
+			if pos := s.cells.position(&f.cell); pos != nil {
+				b.Add(famLatitude, pos.Lat, id, imsi)
+				b.Add(famLongitude, pos.Lon, id, imsi)
+				rec.located = true
 			}
 		}
 	}
-	renderVisited(b, rec.visited, sim.SimID, imsi)
-	b.add(famCellChanges, rec.cellChanges, sim.SimID, imsi)
-	b.add(famIMEIChanges, rec.imeiChanges, sim.SimID, imsi)
+	renderVisited(b, rec.visited, id, imsi)
+	b.Add(famCellChanges, rec.cellChanges, id, imsi)
+	b.Add(famIMEIChanges, rec.imeiChanges, id, imsi)
 	if s.opts.SessionEvents {
 		for k := range eventKinds {
-			b.add(famSessionEvents, rec.events[k], sim.SimID, imsi, eventLabels[k])
+			b.Add(famSessionEvents, rec.events[k], id, imsi, eventLabels[k])
 		}
 	}
 	if s.opts.SeedMetric {
-		s.renderSeed(b, sim, isOnline)
-	}
-	return isOnline
-}
-
-// renderSeed emits the original script's metric: it listed subscribers, so
-// it had one series per IMSI, online when that IMSI carries the session.
-func (s *Sessions) renderSeed(b *seriesBuilder, sim *soracom.Sim, isOnline bool) {
-	var imsis []string
-	for sub := range sim.Subscribers() {
-		imsis = append(imsis, sub.IMSI)
-	}
-	if len(imsis) == 0 {
-		if imsi, _ := sim.Identity(); imsi != "" {
-			imsis = append(imsis, imsi)
+		// The original script listed subscribers, so it had one series per
+		// IMSI, online when that IMSI carries the session.
+		for _, other := range rec.seedIMSIs() {
+			b.Add(famSeed, boolValue(f.online && other == imsi), other, name)
 		}
-	}
-	slices.Sort(imsis)
-	sessionIMSI, _ := sim.Identity()
-	for _, imsi := range slices.Compact(imsis) {
-		b.add(famSeed, boolValue(isOnline && imsi == sessionIMSI), imsi, sim.Name())
 	}
 }
 

@@ -1,9 +1,6 @@
 package source
 
-import (
-	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/soracom"
-)
+import "github.com/soracom-exporter/soracom_exporter/internal/exposition"
 
 // SORACOM Arc connects devices over WireGuard, as virtual SIMs or as Arc
 // added to a SIM. The Sim's arcSessionStatus has no online flag: online
@@ -13,11 +10,3 @@ import (
 var famArcUpdated = exposition.NewFamily("soracom_sim_arc_session_last_updated_timestamp_seconds",
 	"When SORACOM last updated the SIM's Arc (WireGuard) session status (arcSessionStatus.lastUpdatedAt); only SIMs with an Arc session have it.",
 	exposition.Gauge, "sim_id", "imsi", "name")
-
-// renderArc adds the SIM's Arc session series, if it has one, through add
-// (a builder's or a sample writer's Add).
-func renderArc(add func(f *exposition.Family, v float64, labels ...string), sim *soracom.Sim, imsi, name string) {
-	if a := sim.ArcSessionStatus; a != nil && a.LastUpdatedAt > 0 {
-		add(famArcUpdated, a.LastUpdatedAt.Seconds(), sim.SimID, imsi, name)
-	}
-}

@@ -34,16 +34,16 @@ var (
 // sessionInfoLabels renders the label values of soracom_sim_session_info for
 // an online SIM. Absent fields are empty strings, never "0": 0 is a valid
 // MNC or LAC.
-func sessionInfoLabels(sim *soracom.Sim, imsi, plmn string) []string {
-	ss := sim.SessionStatus
-	c := ss.Cell
+func sessionInfoLabels(rec *simRecord, plmn string) []string {
+	f := &rec.f
+	c := &f.cell
 	mcc, mnc, tac, eci, lac, ci := "", "", "", "", "", ""
-	if c != nil {
-		mcc = optInt(c.MCC)
-		mnc = formatMNC(c.MCC, c.MNC, plmn)
-		tac, eci, lac, ci = optInt(c.TAC), optInt(c.ECI), optInt(c.LAC), optInt(c.CI)
+	if c.has != 0 {
+		mcc = optInt(c.get(hasMCC))
+		mnc = formatMNC(c.get(hasMCC), c.get(hasMNC), plmn)
+		tac, eci, lac, ci = optInt(c.get(hasTAC)), optInt(c.get(hasECI)), optInt(c.get(hasLAC)), optInt(c.get(hasCI))
 	}
-	return []string{sim.SimID, imsi, ss.IMEI, c.NormalizedRadioType(), mcc, mnc, tac, eci, lac, ci, ss.UEIPAddress, ss.VPGID}
+	return []string{rec.id, f.imsi, f.imei, c.radio, mcc, mnc, tac, eci, lac, ci, f.ueIP, f.vpgID}
 }
 
 func optInt(v *int64) string {
@@ -109,13 +109,13 @@ func mncWidth(plmn string, mcc, mnc int64) int {
 	return len(plmn) - 3
 }
 
-// cellKey identifies the cell a session uses, to count handovers.
-func cellKey(c *soracom.Cell) string {
-	if c == nil {
+// cellKey identifies a cell, for the cache of cell positions.
+func cellKey(c *cellID) string {
+	if c.has == 0 {
 		return ""
 	}
-	return c.NormalizedRadioType() + "/" + optInt(c.MCC) + "/" + optInt(c.MNC) + "/" + optInt(c.TAC) + "/" +
-		optInt(c.ECI) + "/" + optInt(c.LAC) + "/" + optInt(c.CI)
+	return c.radio + "/" + optInt(c.get(hasMCC)) + "/" + optInt(c.get(hasMNC)) + "/" + optInt(c.get(hasTAC)) + "/" +
+		optInt(c.get(hasECI)) + "/" + optInt(c.get(hasLAC)) + "/" + optInt(c.get(hasCI))
 }
 
 // visitedPLMN returns the PLMN the subscriber registered on, preferring the
@@ -132,7 +132,7 @@ func visitedPLMN(v *soracom.LocationRegistrationStatus) string {
 	return ""
 }
 
-func renderVisited(b *seriesBuilder, v *soracom.LocationRegistrationStatus, simID, imsi string) {
+func renderVisited(b sampleAdder, v *soracom.LocationRegistrationStatus, simID, imsi string) {
 	if v == nil {
 		return
 	}
@@ -141,7 +141,7 @@ func renderVisited(b *seriesBuilder, v *soracom.LocationRegistrationStatus, simI
 		r    *soracom.LocationRegistration
 	}{{"cs", v.CS}, {"eps", v.EPS}, {"ps", v.PS}} {
 		if d.r != nil && d.r.VPLMN != "" {
-			b.add(famVisited, 1, simID, imsi, d.name, d.r.VPLMN)
+			b.Add(famVisited, 1, simID, imsi, d.name, d.r.VPLMN)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type Snapshot struct {
 	// landing page and logs.
 	Items    int
 	Families map[*exposition.Family]*exposition.Fragment
+	// Objects are the per-object (per-SIM) metrics, when the source renders
+	// them so; each family's samples follow its Families fragment.
+	Objects *exposition.ObjectView
 }
 
 // Store holds snapshots. It is safe for concurrent use.
@@ -165,6 +168,14 @@ func buildView(gen uint64, snaps []*Snapshot) *View {
 				fams = append(fams, f)
 			}
 		}
+		if snap.Objects != nil {
+			for _, f := range snap.Objects.Families() {
+				if !seen[f] {
+					seen[f] = true
+					fams = append(fams, f)
+				}
+			}
+		}
 	}
 	slices.SortFunc(fams, func(a, b *exposition.Family) int { return cmp.Compare(a.Name, b.Name) })
 	v := &View{gen: gen, snaps: snaps}
@@ -173,6 +184,11 @@ func buildView(gen uint64, snaps []*Snapshot) *View {
 		for _, snap := range snaps {
 			if fr := snap.Families[f]; fr != nil {
 				v.add(fr)
+			}
+			if snap.Objects != nil {
+				for _, fr := range snap.Objects.Fragments(f) {
+					v.add(fr)
+				}
 			}
 		}
 	}

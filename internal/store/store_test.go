@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +111,65 @@ func TestViewIsReusedUntilSomethingChanges(t *testing.T) {
 func TestEmptyStoreViewIsEmpty(t *testing.T) {
 	if v := New().View(time.Now()); v.Size() != 0 || text(v) != "" {
 		t.Fatalf("empty store rendered %q", text(v))
+	}
+}
+
+// TestViewServesPerObjectFragments: a snapshot's per-object view is served
+// after its whole-snapshot fragment of the same family, within the
+// family's block, snapshots in key order; gzip says the same.
+func TestViewServesPerObjectFragments(t *testing.T) {
+	now := time.Now()
+	famC := exposition.NewFamily("test_c", "C.", exposition.Gauge, "sim_id")
+	objects := func(ids ...string) *exposition.ObjectView {
+		set := exposition.NewObjectSet(1, func(w *exposition.SampleWriter, id string) {
+			w.Add(famA, 3, id)
+			w.Add(famC, 4, id)
+		})
+		for _, id := range ids {
+			set.Put(id, id)
+		}
+		return set.Commit()
+	}
+	s := New()
+	jp := snap("acct", "jp", now, "jp1")
+	jp.Objects = objects("jp3", "jp2")
+	g := snap("acct", "g", now)
+	g.Objects = objects("g1")
+	s.Put(jp)
+	s.Put(g)
+	v := s.View(now)
+	want := `# HELP test_a A.
+# TYPE test_a gauge
+test_a{sim_id="g1"} 3
+test_a{sim_id="jp1"} 1
+test_a{sim_id="jp2"} 3
+test_a{sim_id="jp3"} 3
+# HELP test_b B.
+# TYPE test_b gauge
+test_b{sim_id="jp1"} 2
+# HELP test_c C.
+# TYPE test_c gauge
+test_c{sim_id="g1"} 4
+test_c{sim_id="jp2"} 4
+test_c{sim_id="jp3"} 4
+`
+	if got := text(v); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if v.Size() != len(want) {
+		t.Fatalf("Size %d, want %d", v.Size(), len(want))
+	}
+	var gz bytes.Buffer
+	g2 := exposition.NewGzipWriter(&gz)
+	v.WriteGzip(g2)
+	if err := g2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := io.ReadAll(zr); err != nil || string(plain) != want {
+		t.Fatalf("gzip: %v\n%s", err, plain)
 	}
 }
