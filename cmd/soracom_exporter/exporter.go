@@ -192,7 +192,7 @@ func serveHTTP(ctx context.Context, f *flags, exp *app.App, logger *slog.Logger)
 			Description: "Prometheus exporter for SORACOM IoT SIMs",
 			Version:     version.Info(),
 			Links:       []web.LandingLinks{{Address: f.telemetryPath, Text: "Metrics"}},
-		}, exp.Scheduler.Statuses)
+		}, exp.Scheduler.Statuses, exp.Store.Get)
 		if err != nil {
 			return err
 		}
