@@ -50,11 +50,11 @@ as of {{.Age}} ago.</p>
 {{end}}<table class="soracom-status">
 <tr><th>Source</th><th>State</th><th>Interval</th><th>Last success</th><th>Counted</th><th>Last poll</th><th>Next poll</th><th>Last error</th></tr>
 {{range .Sources}}<tr class="{{.State}}">
-<td>{{.Key.Source}}</td><td>{{.State}}{{if gt .ConsecutiveFailures 1}} ({{.ConsecutiveFailures}} failures in a row){{end}}</td><td>every {{human .Interval}}</td>
+<td>{{.Key.Source}}</td><td>{{.State}}{{if gt .ConsecutiveFailures 1}} ({{.ConsecutiveFailures}} failures in a row){{end}}</td><td>every {{.Every}}</td>
 <td>{{if .LastSuccess.IsZero}}never{{else}}<span title="{{.LastSuccess.UTC.Format "2006-01-02 15:04:05Z"}}">{{.Ago .LastSuccess}} ago</span>{{end}}</td>
 <td>{{if .LastSuccess.IsZero}}–{{else}}{{count .Items}} {{.ItemsMeaning}}{{end}}</td>
 <td>{{if .LastAttempt.IsZero}}pending{{else}}{{if .Succeeded}}ok{{else}}failed{{end}} in {{human .LastDuration}}{{end}}</td>
-<td>{{if .NextPoll.IsZero}}–{{else if .NextPoll.After .Now}}in {{.Until .NextPoll}}{{else}}now{{end}}</td>
+<td>{{if .NextPoll.IsZero}}–{{else if .NextPoll.After .Now}}in {{.Until .NextPoll}}{{else}}due now{{end}}</td>
 <td>{{.LastError}}</td></tr>
 {{end}}</table>
 </section>
@@ -92,6 +92,9 @@ func (r sourceRow) Ago(t time.Time) string { return wholeSeconds(r.Now.Sub(t)) }
 
 // Until is how long after the page t is, to the second.
 func (r sourceRow) Until(t time.Time) string { return wholeSeconds(t.Sub(r.Now)) }
+
+// Every is the poll interval.
+func (r sourceRow) Every() string { return wholeSeconds(r.Interval) }
 
 // ItemsMeaning names what the source counts.
 func (r sourceRow) ItemsMeaning() string {
@@ -210,7 +213,7 @@ func humanDuration(d time.Duration) string {
 // second say nothing: 57 s, 4 min 3 s.
 func wholeSeconds(d time.Duration) string {
 	d = d.Round(time.Second)
-	if d > 0 && d < time.Minute {
+	if d >= 0 && d < time.Minute {
 		return strconv.Itoa(int(d/time.Second)) + " s"
 	}
 	return humanDuration(d)

@@ -72,7 +72,7 @@ func TestLandingPageShowsFleetNextToSourceState(t *testing.T) {
 		{Key: store.Key{Account: "prod", Coverage: "jp", Source: "billing"}, OperatorID: "OP001", Succeeded: true,
 			LastSuccess: now.Add(-2 * time.Hour), LastAttempt: now.Add(-2 * time.Hour), Items: 77, Interval: time.Hour, MaxAge: time.Hour},
 		{Key: store.Key{Account: "prod", Coverage: "g", Source: "sessions"}, LastAttempt: now, LastDuration: 1500 * time.Millisecond,
-			ConsecutiveFailures: 3, Interval: time.Minute, LastError: "soracom: GET /sims: HTTP 503 <script>"},
+			ConsecutiveFailures: 3, Interval: 10 * time.Second, LastError: "soracom: GET /sims: HTTP 503 <script>"},
 	}
 	page := landing(t, statuses, map[store.Key]*store.Snapshot{jp: sessionsSnapshot(jp, now.Add(-3*time.Second))})
 	got := text(page)
@@ -85,7 +85,7 @@ func TestLandingPageShowsFleetNextToSourceState(t *testing.T) {
 		"Account prod, coverage g", "Fleet not known yet",
 		"failing (3 failures in a row)", "HTTP 503 &lt;script&gt;", "failed in 1.50 s",
 		// Durations for people, and what each count means.
-		"ok in 3.05 s", "every 1 min", "every 15 min", "in 57 s", "ok in 95.0 ms", "3 s ago",
+		"ok in 3.05 s", "every 1 min", "every 10 s", "every 15 min", "in 57 s", "ok in 95.0 ms", "3 s ago",
 		"104,242 SIMs listed", "812 SIMs with traffic this month", "77 SIMs with charges this month",
 		// Older than its max age.
 		"billing stale", "2 h ago",
