@@ -8,7 +8,7 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
 	-X github.com/prometheus/common/version.Branch=$(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all build test unit lint demo bench clean
+.PHONY: all build test unit lint demo bench clean mixin tools
 
 all: lint build
 
@@ -32,6 +32,14 @@ demo:
 
 bench:
 	./scripts/bench.sh
+
+# Regenerates contrib/prometheus/rules and contrib/grafana from contrib/mixin.
+mixin:
+	./scripts/mixin.sh
+
+# Builds the pinned test tools (Prometheus 3, Alertmanager, go-jsonnet) into the user's cache.
+tools:
+	./scripts/tools.sh >/dev/null
 
 clean:
 	rm -f $(BINARY)
