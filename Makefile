@@ -8,12 +8,18 @@ LDFLAGS  := -s -w \
 	-X github.com/prometheus/common/version.Revision=$(REVISION) \
 	-X github.com/prometheus/common/version.Branch=$(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all build test unit lint demo bench clean mixin tools
+.PHONY: all build test unit lint demo bench clean mixin tools image
 
 all: lint build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/soracom_exporter
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/soracom_exporter
+
+# The container image, with podman (or buildah) packing the binary built above.
+IMAGE   ?= soracom_exporter:$(VERSION)
+BUILDER ?= $(shell command -v podman 2>/dev/null || command -v buildah 2>/dev/null || echo docker)
+image: build
+	$(BUILDER) build --build-arg BINARY=prebuilt --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -f Containerfile -t $(IMAGE) .
 
 # The one command that runs every check and test (it installs what it needs).
 test:
