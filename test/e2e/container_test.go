@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -44,11 +45,7 @@ func TestContainerImage(t *testing.T) {
 	}
 	b := buildah{bin: tool(t, "buildah"), root: t.TempDir()}
 	ctx := t.TempDir()
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(ctx, "soracom_exporter"), "../../cmd/soracom_exporter")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	copyFile(t, staticBinary(t), filepath.Join(ctx, "soracom_exporter"), 0o755)
 	containerfile, err := filepath.Abs("../../Containerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -137,6 +134,49 @@ func TestContainerImage(t *testing.T) {
 		t.Errorf("%s runs as uid %q, want 65534, the image's user", how, uid)
 	}
 	t.Logf("%s serves the demo fleet on %s", how, addr)
+}
+
+var (
+	staticOnce sync.Once
+	staticPath string
+	staticErr  error
+)
+
+// staticBinary builds the exporter as the image ships it (no cgo, so it
+// runs in an empty root), once per test process.
+func staticBinary(t *testing.T) string {
+	t.Helper()
+	staticOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "soracom-e2e-static-")
+		if err != nil {
+			staticErr = err
+			return
+		}
+		staticPath = filepath.Join(dir, "soracom_exporter")
+		build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", staticPath, "../../cmd/soracom_exporter")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			staticErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if staticErr != nil {
+		t.Fatal(staticErr)
+	}
+	return staticPath
+}
+
+func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, mode); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // serves reports whether something answers HTTP on addr before the
