@@ -289,8 +289,8 @@ var labelValuesQuery = regexp.MustCompile(`^label_values\((.*),\s*(\w+)\)$`)
 // dashboard is shown the SIM with the most kinds of per-SIM data, picked
 // through its own SIM variable.
 func TestDashboardQueriesReturnData(t *testing.T) {
-	t.Parallel()          // mostly waiting on polls and scrapes
-	tool(t, "prometheus") // skip or fail before starting anything
+	t.Parallel()   // mostly waiting on polls and scrapes
+	prometheus3(t) // skip or fail before starting anything
 	bin := exporterBinary(t)
 	dir := t.TempDir()
 	fleet, sim := loadDashboard(t, "soracom-fleet.json"), loadDashboard(t, "soracom-sim.json")

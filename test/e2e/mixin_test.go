@@ -95,7 +95,7 @@ func mixinWith(t *testing.T, config string) (ruleFile, []byte, error) {
 // SIM selector, budgets per currency and per operator, and the alerts on;
 // and that the result passes promtool.
 func TestMixinConfig(t *testing.T) {
-	promtool := tool(t, "promtool")
+	promtool := promtool3(t)
 	rf, raw, err := mixinWith(t, `{
   simSelector: 'group="production"',
   offlineFor: '30m',
