@@ -13,12 +13,18 @@ STATICCHECK_VERSION ?= v0.8.2
 TOOLS_DIR           ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/soracom_exporter/tools
 STATICCHECK         := $(TOOLS_DIR)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-.PHONY: all build test unit lint staticcheck demo bench clean
+.PHONY: all build test unit lint staticcheck demo bench clean mixin tools image
 
 all: lint build
 
 build:
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/soracom_exporter
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BINARY) ./cmd/soracom_exporter
+
+# The container image, with podman (or buildah) packing the binary built above.
+IMAGE   ?= soracom_exporter:$(VERSION)
+BUILDER ?= $(shell command -v podman 2>/dev/null || command -v buildah 2>/dev/null || echo docker)
+image: build
+	$(BUILDER) build --build-arg BINARY=prebuilt --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -f Containerfile -t $(IMAGE) .
 
 # The one command that runs every check and test (it installs what it needs).
 test:
@@ -44,6 +50,14 @@ demo:
 
 bench:
 	./scripts/bench.sh
+
+# Regenerates contrib/prometheus/rules and contrib/grafana from contrib/mixin.
+mixin:
+	./scripts/mixin.sh
+
+# Builds the pinned test tools (Prometheus 3, Alertmanager, go-jsonnet) into the user's cache.
+tools:
+	./scripts/tools.sh >/dev/null
 
 clean:
 	rm -f $(BINARY)

@@ -220,7 +220,7 @@ func serveHTTP(ctx context.Context, f *flags, exp *app.App, reload func(trigger 
 			Description: "Prometheus exporter for SORACOM IoT SIMs",
 			Version:     version.Info(),
 			Links:       []web.LandingLinks{{Address: f.telemetryPath, Text: "Metrics"}},
-		}, exp.Scheduler.Statuses, landingOpts...)
+		}, exp.Scheduler.Statuses, exp.Store.Get, landingOpts...)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ import (
 // so; once a call came, the page shows when.
 func TestLandingShowsWebhookState(t *testing.T) {
 	var last atomic.Int64
-	h, err := LandingPage(web.LandingConfig{Name: "soracom_exporter"}, func() []scheduler.Status { return nil },
+	h, err := LandingPage(web.LandingConfig{Name: "soracom_exporter"}, func() []scheduler.Status { return nil }, nil,
 		WithWebhook(func() time.Time {
 			if v := last.Load(); v != 0 {
 				return time.Unix(v, 0)
@@ -43,11 +43,11 @@ func TestLandingShowsWebhookState(t *testing.T) {
 		t.Fatalf("page without the webhook state:\n%s", p)
 	}
 	last.Store(time.Date(2025, 11, 20, 1, 2, 3, 0, time.UTC).Unix())
-	if p := page(); !strings.Contains(p, "last valid call 2025-11-20 01:02:03Z") {
+	if p := page(); !strings.Contains(p, `last valid call <span title="2025-11-20 01:02:03Z">`) {
 		t.Fatalf("page without the last call:\n%s", p)
 	}
 
-	plain, err := LandingPage(web.LandingConfig{Name: "soracom_exporter"}, func() []scheduler.Status { return nil })
+	plain, err := LandingPage(web.LandingConfig{Name: "soracom_exporter"}, func() []scheduler.Status { return nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/soracom-exporter/soracom_exporter/internal/exposition"
-	"github.com/soracom-exporter/soracom_exporter/internal/scheduler"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
@@ -186,30 +184,5 @@ func TestNewTextfileRejectsBadPaths(t *testing.T) {
 	}
 	if _, err := NewTextfile(filepath.Join(dir, "missing", "soracom.prom"), nil, nil); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("missing dir: %v", err)
-	}
-}
-
-func TestLandingPageShowsSourceStatus(t *testing.T) {
-	statuses := []scheduler.Status{
-		{Key: store.Key{Account: "prod", Coverage: "jp", Source: "sessions"}, OperatorID: "OP001", Succeeded: true, LastSuccess: time.Now(), LastAttempt: time.Now(), Items: 4242},
-		{Key: store.Key{Account: "prod", Coverage: "g", Source: "sessions"}, LastAttempt: time.Now(), LastError: "soracom: GET /sims: HTTP 503 <script>"},
-	}
-	h, err := LandingPage(web.LandingConfig{Name: "soracom_exporter", Description: "SORACOM SIMs", Version: "test",
-		Links: []web.LandingLinks{{Address: "/metrics", Text: "Metrics"}}}, func() []scheduler.Status { return statuses })
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	body := rec.Body.String()
-	for _, want := range []string{"soracom_exporter", "/metrics", "4242", "OP001", "never", "HTTP 503 &lt;script&gt;"} {
-		if !strings.Contains(body, want) {
-			t.Errorf("landing page lacks %q", want)
-		}
-	}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nope", nil))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("/nope: %d", rec.Code)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -150,9 +151,9 @@ func amConfigCopy(t *testing.T, dir, webhookURL string) string {
 // message naming it (name and IMSI) must arrive; it comes back: a resolved
 // message must follow.
 func TestSIMOfflineReachesSlack(t *testing.T) {
-	t.Parallel()          // mostly waiting on polls and scrapes
-	tool(t, "prometheus") // skip or fail before starting anything
-	alertmanager := tool(t, "prometheus-alertmanager", "alertmanager")
+	t.Parallel()   // mostly waiting on polls and scrapes
+	prometheus3(t) // skip or fail before starting anything
+	amBin := alertmanager(t)
 	bin := exporterBinary(t)
 	// A still fleet (clock stopped): only the test changes sessions.
 	fake := startFakeAPI(t, 20, "--clock.speed", "0")
@@ -184,7 +185,7 @@ func TestSIMOfflineReachesSlack(t *testing.T) {
 	t.Cleanup(hook.Close)
 
 	amAddr := freePort(t)
-	start(t, "alertmanager", nil, nil, alertmanager, "--config.file="+amConfigCopy(t, dir, hook.URL+"/services/T000/B000/XXXX"),
+	start(t, "alertmanager", nil, nil, amBin, "--config.file="+amConfigCopy(t, dir, hook.URL+"/services/T000/B000/XXXX"),
 		"--storage.path="+filepath.Join(dir, "am"), "--web.listen-address="+amAddr, "--cluster.listen-address=")
 
 	exporterAddr := freePort(t)
@@ -248,4 +249,17 @@ scrape_configs:
 	if resolved.Attachments[0].Color != "good" {
 		t.Errorf("resolved message color %q, want good", resolved.Attachments[0].Color)
 	}
+}
+
+// TestAlertmanagerConfigChecks runs amtool check-config on the shipped
+// configuration (paths pointed at the shipped templates and a webhook URL
+// file): the configuration and templates load in the current Alertmanager.
+func TestAlertmanagerConfigChecks(t *testing.T) {
+	amtool := amtool(t)
+	cfg := amConfigCopy(t, t.TempDir(), "https://hooks.slack.com/services/T000/B000/XXXX")
+	out, err := exec.Command(amtool, "check-config", cfg).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "SUCCESS") {
+		t.Errorf("amtool check-config: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

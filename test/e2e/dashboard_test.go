@@ -9,20 +9,25 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// dashboardPanels lists every panel of contrib/grafana/soracom-fleet.json
-// with the exporter metrics its queries read. A panel must return data as
-// soon as all of its metrics appear in the demo's /metrics: the test
-// tightens by itself as new sources land. Queries must parse either way.
-var dashboardPanels = []struct {
+// panelNeeds lists every panel of a dashboard with the exporter metrics its
+// queries read. A panel must return data as soon as all of its metrics
+// appear in the demo's /metrics (for the SIM dashboard: for the SIM picked):
+// the test tightens by itself as new sources land. Queries must parse
+// either way.
+type panelNeeds []struct {
 	title string
 	needs []string
-}{
+}
+
+// fleetPanels is contrib/grafana/soracom-fleet.json.
+var fleetPanels = panelNeeds{
 	{"SIMs online", []string{"soracom_sim_session_online", "soracom_sim_info"}},
 	{"Active SIMs offline", []string{"soracom_sim_session_online", "soracom_sim_info"}},
 	{"Active SIMs", []string{"soracom_sim_info"}},
@@ -49,16 +54,51 @@ var dashboardPanels = []struct {
 	{"Failed polls and authentications", []string{"soracom_exporter_source_failures_total", "soracom_exporter_auth_total"}},
 }
 
+// simPanels is contrib/grafana/soracom-sim.json.
+var simPanels = panelNeeds{
+	{"Session now", []string{"soracom_sim_session_online"}},
+	{"Previous session ended", []string{"soracom_sim_previous_session_end_timestamp_seconds"}},
+	{"Last network registration", []string{"soracom_sim_last_location_update_timestamp_seconds"}},
+	{"Session drops in the time range", []string{"soracom_sim_session_online"}}, // or vector(0)
+	{"Online and offline", []string{"soracom_sim_session_online"}},
+	{"Session events", []string{"soracom_sim_session_events_total"}},
+	{"Radio type and network", []string{"soracom_sim_session_info"}},
+	{"Cell", []string{"soracom_sim_session_info"}},
+	{"Cell and device changes", []string{"soracom_sim_cell_changes_total", "soracom_sim_imei_changes_total"}},
+	{"Traffic", []string{"soracom_sim_air_bytes_total"}},
+	{"Data this month", []string{"soracom_sim_air_bytes_total"}},
+	{"Charges this month", []string{"soracom_sim_bill_amount"}},
+	{"SIM", []string{"soracom_sim_info"}},
+	{"Device and session", []string{"soracom_sim_session_info"}},
+}
+
 type grafanaDatasource struct {
 	Type string `json:"type"`
 	UID  string `json:"uid"`
 }
 
 type grafanaPanel struct {
-	Type       string             `json:"type"`
-	Title      string             `json:"title"`
-	Datasource *grafanaDatasource `json:"datasource"`
-	Targets    []struct {
+	Type        string             `json:"type"`
+	Title       string             `json:"title"`
+	Datasource  *grafanaDatasource `json:"datasource"`
+	FieldConfig struct {
+		Overrides []struct {
+			Matcher struct {
+				ID      string `json:"id"`
+				Options any    `json:"options"`
+			} `json:"matcher"`
+			Properties []struct {
+				ID    string          `json:"id"`
+				Value json.RawMessage `json:"value"`
+			} `json:"properties"`
+		} `json:"overrides"`
+	} `json:"fieldConfig"`
+	Transformations []struct {
+		Options struct {
+			RenameByName map[string]string `json:"renameByName"`
+		} `json:"options"`
+	} `json:"transformations"`
+	Targets []struct {
 		RefID      string             `json:"refId"`
 		Expr       string             `json:"expr"`
 		Instant    bool               `json:"instant"`
@@ -68,12 +108,14 @@ type grafanaPanel struct {
 }
 
 type grafanaDashboard struct {
-	SchemaVersion int `json:"schemaVersion"`
+	UID           string `json:"uid"`
+	SchemaVersion int    `json:"schemaVersion"`
 	Templating    struct {
 		List []struct {
 			Type     string          `json:"type"`
 			Name     string          `json:"name"`
 			Query    json.RawMessage `json:"query"`
+			Regex    string          `json:"regex"`
 			AllValue *string         `json:"allValue"`
 		} `json:"list"`
 	} `json:"templating"`
@@ -93,56 +135,102 @@ func flatPanels(ps []grafanaPanel) []grafanaPanel {
 	return out
 }
 
-func loadDashboard(t *testing.T) grafanaDashboard {
+func loadDashboard(t *testing.T, name string) grafanaDashboard {
 	t.Helper()
-	b, err := os.ReadFile(contribPath(t, "grafana", "soracom-fleet.json"))
+	b, err := os.ReadFile(contribPath(t, "grafana", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d grafanaDashboard
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&d); err != nil {
-		t.Fatalf("soracom-fleet.json: %v", err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return d
 }
 
-// TestDashboardStructure checks what Grafana needs to import the dashboard
-// anywhere: the current schema, a datasource variable every query uses, and
-// the account, coverage and group variables.
+// TestDashboardStructure checks what Grafana needs to import the dashboards
+// anywhere: the current schema, a datasource variable every query uses, the
+// fleet's account, coverage and group variables and the SIM dashboard's
+// search and SIM variables; and that the fleet's SIM tables link each SIM to
+// the SIM dashboard.
 func TestDashboardStructure(t *testing.T) {
-	d := loadDashboard(t)
-	if d.SchemaVersion < 39 {
-		t.Errorf("schemaVersion %d, want 39 or later", d.SchemaVersion)
-	}
-	vars := map[string]string{}
-	for _, v := range d.Templating.List {
-		vars[v.Name] = v.Type
-	}
-	if vars["datasource"] != "datasource" {
-		t.Errorf("no datasource variable (variables: %v)", vars)
-	}
-	for _, name := range []string{"account", "coverage", "group"} {
-		if vars[name] != "query" {
-			t.Errorf("no query variable %q (variables: %v)", name, vars)
+	fleet, sim := loadDashboard(t, "soracom-fleet.json"), loadDashboard(t, "soracom-sim.json")
+	for _, c := range []struct {
+		name   string
+		d      grafanaDashboard
+		vars   map[string]string
+		panels panelNeeds
+	}{
+		{"soracom-fleet.json", fleet, map[string]string{"account": "query", "coverage": "query", "group": "query"}, fleetPanels},
+		{"soracom-sim.json", sim, map[string]string{"search": "textbox", "sim": "query"}, simPanels},
+	} {
+		d := c.d
+		if d.SchemaVersion < 39 {
+			t.Errorf("%s: schemaVersion %d, want 39 or later", c.name, d.SchemaVersion)
 		}
-	}
-	panels := flatPanels(d.Panels)
-	if len(panels) != len(dashboardPanels) {
-		t.Errorf("the dashboard has %d panels, the test's table %d: keep them in step", len(panels), len(dashboardPanels))
-	}
-	for _, p := range panels {
-		if p.Datasource == nil || p.Datasource.UID != "${datasource}" {
-			t.Errorf("panel %q does not use the datasource variable", p.Title)
+		vars := map[string]string{}
+		for _, v := range d.Templating.List {
+			vars[v.Name] = v.Type
 		}
-		if len(p.Targets) == 0 {
-			t.Errorf("panel %q has no query", p.Title)
+		if vars["datasource"] != "datasource" {
+			t.Errorf("%s: no datasource variable (variables: %v)", c.name, vars)
 		}
-		for _, tg := range p.Targets {
-			if tg.Datasource == nil || tg.Datasource.UID != "${datasource}" {
-				t.Errorf("panel %q query %s does not use the datasource variable", p.Title, tg.RefID)
+		for name, typ := range c.vars {
+			if vars[name] != typ {
+				t.Errorf("%s: no %s variable %q (variables: %v)", c.name, typ, name, vars)
 			}
 		}
+		panels := flatPanels(d.Panels)
+		if len(panels) != len(c.panels) {
+			t.Errorf("%s has %d panels, the test's table %d: keep them in step", c.name, len(panels), len(c.panels))
+		}
+		for _, p := range panels {
+			if p.Datasource == nil || p.Datasource.UID != "${datasource}" {
+				t.Errorf("%s: panel %q does not use the datasource variable", c.name, p.Title)
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: panel %q has no query", c.name, p.Title)
+			}
+			for _, tg := range p.Targets {
+				if tg.Datasource == nil || tg.Datasource.UID != "${datasource}" {
+					t.Errorf("%s: panel %q query %s does not use the datasource variable", c.name, p.Title, tg.RefID)
+				}
+			}
+		}
+	}
+
+	// Every fleet table listing SIMs links their name and SIM ID to the SIM
+	// dashboard, with the SIM selected.
+	tables := 0
+	for _, p := range flatPanels(fleet.Panels) {
+		if p.Type != "table" || len(p.Transformations) == 0 || p.Transformations[0].Options.RenameByName["sim_id"] != "SIM ID" {
+			continue
+		}
+		tables++
+		linked := map[string]bool{}
+		for _, o := range p.FieldConfig.Overrides {
+			for _, prop := range o.Properties {
+				if prop.ID != "links" {
+					continue
+				}
+				var links []struct{ Title, URL string }
+				if err := json.Unmarshal(prop.Value, &links); err != nil {
+					t.Errorf("panel %q: links: %v", p.Title, err)
+				}
+				for _, l := range links {
+					if strings.HasPrefix(l.URL, "/d/"+sim.UID+"/") && strings.Contains(l.URL, `var-sim=${__data.fields["SIM ID"]}`) {
+						linked[fmt.Sprint(o.Matcher.Options)] = true
+					}
+				}
+			}
+		}
+		if !linked["Name"] || !linked["SIM ID"] {
+			t.Errorf("fleet table %q does not link Name and SIM ID to the SIM dashboard (linked: %v)", p.Title, linked)
+		}
+	}
+	if tables < 4 {
+		t.Errorf("%d fleet tables list SIMs, want at least 4", tables)
 	}
 }
 
@@ -196,14 +284,16 @@ func promResult(promAddr, query string, instant bool) (int, error) {
 var labelValuesQuery = regexp.MustCompile(`^label_values\((.*),\s*(\w+)\)$`)
 
 // TestDashboardQueriesReturnData runs every panel query and variable query
-// of the dashboard, variables substituted, against a real Prometheus that
-// scrapes the demo fleet and evaluates the shipped recording rules.
+// of both dashboards, variables substituted, against a real Prometheus that
+// scrapes the demo fleet and evaluates the shipped recording rules. The SIM
+// dashboard is shown the SIM with the most kinds of per-SIM data, picked
+// through its own SIM variable.
 func TestDashboardQueriesReturnData(t *testing.T) {
-	t.Parallel()          // mostly waiting on polls and scrapes
-	tool(t, "prometheus") // skip or fail before starting anything
+	t.Parallel()   // mostly waiting on polls and scrapes
+	prometheus3(t) // skip or fail before starting anything
 	bin := exporterBinary(t)
 	dir := t.TempDir()
-	d := loadDashboard(t)
+	fleet, sim := loadDashboard(t, "soracom-fleet.json"), loadDashboard(t, "soracom-sim.json")
 
 	exporterAddr := freePort(t)
 	start(t, "exporter-demo", nil, nil, bin, "--demo", "--web.listen-address", exporterAddr, "--source.sessions.interval", "10s")
@@ -245,50 +335,174 @@ scrape_configs:
 		"$__rate_interval", "30s",
 		"$__range", "2m",
 	)
+	checkVariables(t, promAddr, "soracom-fleet.json", fleet, vars)
+	checkPanels(t, promAddr, "soracom-fleet.json", fleet, fleetPanels, vars, exported)
 
-	// The variable queries: label_values(selector, label) must find values.
+	// The SIM with the most kinds of per-SIM data, and what it has.
+	perSIM := `{__name__=~"soracom_sim_.*", __name__!="soracom_sim_info"}`
+	var best struct {
+		Data struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	// An online SIM (one with a radio context) first.
+	for _, only := range []string{" and on (sim_id) soracom_sim_session_info", ""} {
+		if len(best.Data.Result) == 0 {
+			getJSON(t, "http://"+promAddr+"/api/v1/query?query="+url.QueryEscape(
+				`topk(1, count by (sim_id) (group by (sim_id, __name__) (`+perSIM+`))`+only+`)`), &best)
+		}
+	}
+	if len(best.Data.Result) == 0 {
+		t.Fatal("no per-SIM series")
+	}
+	simID := best.Data.Result[0].Metric["sim_id"]
+	simHas := map[string]bool{}
+	for _, name := range seriesLabelValues(t, promAddr, fmt.Sprintf(`{sim_id=%q}`, simID), "__name__") {
+		simHas[name] = true
+	}
+	t.Logf("SIM dashboard shown SIM %s, which has %d metrics", simID, len(simHas))
+
+	// The SIM variable lists every SIM by name, IMSI and SIM ID, and the
+	// search finds this one by its IMSI.
+	imsi := seriesLabelValues(t, promAddr, fmt.Sprintf(`soracom_sim_info{sim_id=%q}`, simID), "imsi")
+	if len(imsi) != 1 {
+		t.Fatalf("SIM %s has IMSIs %v", simID, imsi)
+	}
+	all := simOptions(t, promAddr, sim, "")
+	if want := countSeries(t, promAddr, "group by (sim_id) (soracom_sim_info)"); len(all) != want {
+		t.Errorf("the SIM variable lists %d SIMs, Prometheus has %d", len(all), want)
+	}
+	found := simOptions(t, promAddr, sim, imsi[0])
+	if len(found) != 1 || found[0].value != simID || !strings.Contains(found[0].text, imsi[0]) || !strings.Contains(found[0].text, simID) {
+		t.Errorf("searching the IMSI %s finds %v, want SIM %s shown with its IMSI and SIM ID", imsi[0], found, simID)
+	}
+	simVars := strings.NewReplacer("$sim", simID, "$search", "", "$__rate_interval", "30s", "$__range", "2m")
+	checkPanels(t, promAddr, "soracom-sim.json", sim, simPanels, simVars, simHas)
+}
+
+// checkVariables runs the label_values(selector, label) variable queries of
+// a dashboard: each must find values.
+func checkVariables(t *testing.T, promAddr, name string, d grafanaDashboard, vars *strings.Replacer) {
+	t.Helper()
 	for _, v := range d.Templating.List {
 		if v.Type != "query" {
 			continue
 		}
-		var q struct {
-			Query string `json:"query"`
-		}
-		if err := json.Unmarshal(v.Query, &q); err != nil {
-			t.Errorf("variable %s: query %s: %v", v.Name, v.Query, err)
-			continue
-		}
-		m := labelValuesQuery.FindStringSubmatch(q.Query)
+		q := variableQuery(t, v.Query)
+		m := labelValuesQuery.FindStringSubmatch(q)
 		if m == nil {
-			t.Errorf("variable %s: %q is not label_values(selector, label)", v.Name, q.Query)
+			t.Errorf("%s: variable %s: %q is not label_values(selector, label)", name, v.Name, q)
 			continue
 		}
 		if vals := seriesLabelValues(t, promAddr, vars.Replace(m[1]), m[2]); len(vals) == 0 {
-			t.Errorf("variable %s: %q finds no values", v.Name, q.Query)
+			t.Errorf("%s: variable %s: %q finds no values", name, v.Name, q)
 		}
 	}
+}
 
+func variableQuery(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var q struct {
+		Query string `json:"query"`
+	}
+	if err := json.Unmarshal(raw, &q); err != nil {
+		t.Fatalf("variable query %s: %v", raw, err)
+	}
+	return q.Query
+}
+
+type option struct{ text, value string }
+
+var queryResult = regexp.MustCompile(`(?s)^query_result\((.*)\)\s*$`)
+
+// simOptions evaluates the SIM dashboard's sim variable as Grafana does for
+// a query_result() variable: each result written as {label="value",…}
+// value timestamp, then the variable's regex picks the text and value.
+func simOptions(t *testing.T, promAddr string, d grafanaDashboard, search string) []option {
+	t.Helper()
+	for _, v := range d.Templating.List {
+		if v.Name != "sim" {
+			continue
+		}
+		m := queryResult.FindStringSubmatch(variableQuery(t, v.Query))
+		if m == nil {
+			t.Fatalf("the sim variable is not a query_result(): %s", v.Query)
+		}
+		re := regexp.MustCompile(strings.TrimSuffix(strings.TrimPrefix(v.Regex, "/"), "/"))
+		var r struct {
+			Data struct {
+				Result []struct {
+					Metric map[string]string `json:"metric"`
+					Value  [2]any            `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		getJSON(t, "http://"+promAddr+"/api/v1/query?query="+url.QueryEscape(strings.ReplaceAll(m[1], "$search", search)), &r)
+		var out []option
+		for _, res := range r.Data.Result {
+			names := make([]string, 0, len(res.Metric))
+			for k := range res.Metric {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			var b strings.Builder
+			b.WriteString("{")
+			for i, k := range names {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				fmt.Fprintf(&b, "%s=%q", k, res.Metric[k])
+			}
+			fmt.Fprintf(&b, "} %v %v", res.Value[1], res.Value[0])
+			sm := re.FindStringSubmatch(b.String())
+			if sm == nil {
+				t.Errorf("the sim variable's regex %s does not match %s", v.Regex, b.String())
+				continue
+			}
+			out = append(out, option{text: sm[re.SubexpIndex("text")], value: sm[re.SubexpIndex("value")]})
+		}
+		return out
+	}
+	t.Fatal("the SIM dashboard has no sim variable")
+	return nil
+}
+
+func countSeries(t *testing.T, promAddr, query string) int {
+	t.Helper()
+	n, err := promResult(promAddr, query, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// checkPanels runs every query of every panel of a dashboard, variables
+// substituted. A panel whose metrics are all present must return data.
+func checkPanels(t *testing.T, promAddr, name string, d grafanaDashboard, table panelNeeds, vars *strings.Replacer, present map[string]bool) {
+	t.Helper()
 	panels := map[string]grafanaPanel{}
 	for _, p := range flatPanels(d.Panels) {
 		panels[p.Title] = p
 	}
-	for _, want := range dashboardPanels {
+	for _, want := range table {
 		p, ok := panels[want.title]
 		if !ok {
-			t.Errorf("panel %q is in the test's table but not in the dashboard", want.title)
+			t.Errorf("%s: panel %q is in the test's table but not in the dashboard", name, want.title)
 			continue
 		}
 		delete(panels, want.title)
 		required := true
 		for _, m := range want.needs {
-			if !exported[m] {
+			if !present[m] {
 				required = false
 			}
 		}
 		for _, tg := range p.Targets {
 			q := vars.Replace(tg.Expr)
 			if strings.Contains(q, "$") {
-				t.Errorf("panel %q query %s: a variable is left after substitution: %s", p.Title, tg.RefID, q)
+				t.Errorf("%s: panel %q query %s: a variable is left after substitution: %s", name, p.Title, tg.RefID, q)
 				continue
 			}
 			n, err := promResult(promAddr, q, tg.Instant)
@@ -300,16 +514,16 @@ scrape_configs:
 			}
 			switch {
 			case err != nil:
-				t.Errorf("panel %q query %s fails: %v\n%s", p.Title, tg.RefID, err, q)
+				t.Errorf("%s: panel %q query %s fails: %v\n%s", name, p.Title, tg.RefID, err, q)
 			case n == 0 && required:
-				t.Errorf("panel %q query %s returns no data although the exporter serves %v:\n%s", p.Title, tg.RefID, want.needs, q)
+				t.Errorf("%s: panel %q query %s returns no data although the exporter serves %v:\n%s", name, p.Title, tg.RefID, want.needs, q)
 			case n == 0:
-				t.Logf("panel %q query %s: no data yet (the demo does not serve all of %v)", p.Title, tg.RefID, want.needs)
+				t.Logf("%s: panel %q query %s: no data (not served: some of %v)", name, p.Title, tg.RefID, want.needs)
 			}
 		}
 	}
 	for title := range panels {
-		t.Errorf("panel %q is not in the test's table: add it with the metrics it reads", title)
+		t.Errorf("%s: panel %q is not in the test's table: add it with the metrics it reads", name, title)
 	}
 }
 

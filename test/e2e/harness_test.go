@@ -1,7 +1,9 @@
 // Package e2e runs the real soracom_exporter binary against the fake SORACOM
-// API together with the real Prometheus tools from Debian (prometheus,
-// promtool, prometheus-node-exporter), all on loopback ports chosen at run
-// time. With SORACOM_E2E=1 (as `make test` sets it) a missing tool fails the
+// API together with the real Prometheus tools: Prometheus 3, promtool,
+// Alertmanager and amtool of their current releases (built by
+// scripts/tools.sh), Debian's prometheus-node-exporter, and Debian stable's
+// Prometheus 2 for one compatibility test, all on loopback ports chosen at
+// run time. With SORACOM_E2E=1 (as `make test` sets it) a missing tool fails the
 // test; without it the tests skip, so `go test ./...` works anywhere.
 package e2e
 
@@ -255,16 +257,23 @@ func waitHTTP(t *testing.T, u string, timeout time.Duration) {
 	})
 }
 
-// startPrometheus runs Debian's prometheus with config (a prometheus.yml)
-// in dir, until the test ends, and returns its address once it is ready.
+// startPrometheus runs Prometheus 3 with config (a prometheus.yml) in dir,
+// until the test ends, and returns its address once it is ready.
 func startPrometheus(t *testing.T, dir, config string) string {
 	t.Helper()
-	prometheus := tool(t, "prometheus")
+	addr, _ := startPrometheusBinary(t, prometheus3(t), dir, config)
+	return addr
+}
+
+// startPrometheusBinary runs the given Prometheus binary and returns its
+// address once it is ready, and its process (for its log).
+func startPrometheusBinary(t *testing.T, prometheus, dir, config string) (string, *process) {
+	t.Helper()
 	addr := freePort(t)
 	cfg := filepath.Join(dir, "prometheus.yml")
 	writeFile(t, cfg, config)
-	start(t, "prometheus", nil, nil, prometheus, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
+	p := start(t, "prometheus", nil, nil, prometheus, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+addr)
 	waitHTTP(t, "http://"+addr+"/-/ready", 60*time.Second)
-	return addr
+	return addr, p
 }

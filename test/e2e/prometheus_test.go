@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,11 +27,29 @@ func exporterEnv(f *fakeAPI) []string {
 }
 
 // TestPrometheusScrapesHTTPAndTextfile is the end-to-end path of both
-// outputs: the exporter over HTTP, the exporter writing a textfile read by
-// node_exporter, and Prometheus scraping both.
+// outputs on Prometheus 3: the exporter over HTTP, the exporter writing a
+// textfile read by node_exporter, and Prometheus scraping both with its
+// default scrape protocols, logging no warning or error about them.
 func TestPrometheusScrapesHTTPAndTextfile(t *testing.T) {
-	tool(t, "prometheus") // skip or fail before starting anything
-	promtool := tool(t, "promtool")
+	prom := scrapeBothOutputs(t, prometheus3(t), promtool3(t))
+	for _, line := range strings.Split(prom.output(), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			t.Errorf("Prometheus 3 logged: %s", line)
+		}
+	}
+}
+
+// TestPrometheus2ScrapesHTTPAndTextfile keeps both outputs working with
+// Debian stable's Prometheus 2.
+func TestPrometheus2ScrapesHTTPAndTextfile(t *testing.T) {
+	scrapeBothOutputs(t, prometheus2(t), promtool2(t))
+}
+
+// scrapeBothOutputs runs the exporter over HTTP and as a textfile read by
+// node_exporter, lets the given Prometheus scrape both (its default scrape
+// settings), checks every SIM arrives by both paths and promtool accepts
+// both outputs. It returns Prometheus' process, for its log.
+func scrapeBothOutputs(t *testing.T, prometheus, promtool string) *process {
 	nodeExporter := tool(t, "prometheus-node-exporter", "node_exporter")
 	bin := exporterBinary(t)
 	fake := startFakeAPI(t, 300)
@@ -55,7 +74,7 @@ func TestPrometheusScrapesHTTPAndTextfile(t *testing.T) {
 	start(t, "node_exporter", nil, nil, nodeExporter, "--web.listen-address="+nodeAddr,
 		"--collector.disable-defaults", "--collector.textfile", "--collector.textfile.directory="+textDir)
 
-	promAddr := startPrometheus(t, dir, fmt.Sprintf(`global:
+	promAddr, prom := startPrometheusBinary(t, prometheus, dir, fmt.Sprintf(`global:
   scrape_interval: 2s
   scrape_timeout: 2s
 scrape_configs:
@@ -83,6 +102,12 @@ scrape_configs:
 			return ok && v == 2, fmt.Sprint(v)
 		})
 	}
+	// A few more scrapes of both, so that a warning about a later scrape
+	// would be in the log.
+	eventually(t, 30*time.Second, "five scrapes of each target", func() (bool, string) {
+		v, ok := promQuery(t, promAddr, `min(count_over_time(up[1m]))`)
+		return ok && v >= 5, fmt.Sprint(v)
+	})
 
 	// promtool lints the real output of both paths.
 	body := httpGet(t, "http://"+httpAddr+"/metrics")
@@ -95,6 +120,7 @@ scrape_configs:
 	if bytes.Contains(text, []byte("\ngo_")) || bytes.Contains(text, []byte("\nprocess_")) {
 		t.Error("the textfile carries go_* or process_* metrics")
 	}
+	return prom
 }
 
 func promtoolCheck(t *testing.T, promtool, what string, exposition []byte) {

@@ -91,7 +91,7 @@ func readYAML(t *testing.T, path string, v any) {
 // TestRulesPassPromtool runs `promtool check rules` on every shipped rule
 // file and `promtool test rules` on every unit test of them.
 func TestRulesPassPromtool(t *testing.T) {
-	promtool := tool(t, "promtool")
+	promtool := promtool3(t)
 	check := exec.Command(promtool, append([]string{"check", "rules"}, shippedRuleFiles(t)...)...)
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Errorf("promtool check rules: %v\n%s", err, out)

@@ -17,7 +17,7 @@ import (
 // The output, with the session intelligence families and cell positions,
 // passes promtool check metrics.
 func TestEventHandlerWebhookUpdatesWithinSeconds(t *testing.T) {
-	promtool := tool(t, "promtool")
+	promtool := promtool3(t)
 	bin := exporterBinary(t)
 	dir := t.TempDir()
 	secretFile := filepath.Join(dir, "webhook-secret")
