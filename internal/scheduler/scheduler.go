@@ -81,6 +81,8 @@ type Scheduler struct {
 	reconfiguring sync.Mutex
 
 	share float64
+	// pace is the schedule every job's calls take their moments from.
+	pace pacing
 	// planMu guards the jobs' costs and serializes replanning. It is taken
 	// before mu, never after.
 	planMu sync.Mutex
@@ -115,6 +117,8 @@ type slot struct {
 	costs costs
 	// gone: the key was removed; nothing polls or stores it any more.
 	gone bool
+	// budget is the name the key's calls were last paced under.
+	budget budgetRef
 	// ctx is the key's loops' context, canceled when the key is removed.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -297,7 +301,7 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	defer cancel()
 	var meter *Meter
 	if j.Budget != nil {
-		meter = newMeter(j.Budget, s.budgetShare())
+		meter = newMeter(j.Budget, s.budgetShare(), &s.pace, &j.budget)
 		pctx = context.WithValue(pctx, meterKey{}, meter)
 	}
 	start := s.now()
