@@ -7,7 +7,8 @@ import (
 )
 
 // Pacing. Every job of one budget that calls one operation takes its
-// calls' moments from one schedule, shared by the polls of every job: together they start no more than
+// calls' moments from one schedule, shared by the polls of every job and by
+// the refreshes run through Refresh: together they start no more than
 // floor(share × limit) calls of the operation in any 60 s (calls that
 // start exactly 60 s apart count in different windows), whichever job
 // makes them and however many make them at once. A poll's Meter still
@@ -19,6 +20,12 @@ import (
 // nothing (a call then goes at once), so the schedule forgets it: the state
 // of removed jobs and of budgets that changed their name does not outlive
 // the calls they already reserved.
+
+// refreshMaxWait bounds how long a refresh call waits for its moment. A
+// refresh answers a push (the Event Handler) and is worth little late:
+// when the schedule is full for longer, the call fails at once and the
+// next poll catches up, rather than draw beyond the share.
+const refreshMaxWait = 5 * time.Second
 
 // pacing is the schedule of every budget's operations.
 type pacing struct {

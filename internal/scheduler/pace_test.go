@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/soracom-exporter/soracom_exporter/internal/poll"
 	"github.com/soracom-exporter/soracom_exporter/internal/store"
 )
 
@@ -189,6 +190,45 @@ func TestBudgetRenameKeepsOneSchedule(t *testing.T) {
 		other.Take("/sims", time.Now(), time.Hour)
 		if n := s.pace.entries(); n != 1 {
 			t.Fatalf("the schedule keeps %d entries; want only the new budget's", n)
+		}
+	})
+}
+
+// Refreshes take their calls' moments from the budget's schedule as polls
+// do, waiting a few seconds at most: a refresh call whose moment is further
+// away fails at once, and a refresh's call delays the next poll's.
+func TestRefreshesArePacedWithThePolls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Six calls a minute at a share of 1: one every 10 s.
+		b := testBudget{"op1", map[string]int{"/sims": 6}}
+		l := &lister{op: "/sims", pages: 1}
+		s := budgetScheduler(t, store.New(), 1, Job{Key: testKey, Interval: time.Hour, Poll: l.Poll, Budget: b})
+		if err := s.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Second)
+		var sent []time.Time
+		err := s.Refresh(context.Background(), testKey, func(ctx context.Context) (*poll.Result, error) {
+			m := MeterFrom(ctx)
+			for range 2 {
+				if err := pacedCall(ctx, m, "/sims"); err != nil {
+					return nil, err
+				}
+				sent = append(sent, time.Now())
+			}
+			return &poll.Result{ListedAt: time.Now()}, nil
+		})
+		if !errors.Is(err, context.DeadlineExceeded) || len(sent) != 1 {
+			t.Fatalf("refresh of two calls 10 s apart: %d made, err %v; want the second refused", len(sent), err)
+		}
+		if waited := time.Since(sent[0]); waited != 0 {
+			t.Fatalf("the refused call waited %v", waited)
+		}
+		if err := s.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if polled := l.times(); polled[1].Sub(sent[0]) != 10*time.Second {
+			t.Fatalf("the poll's call went out %v after the refresh's; want 10s", polled[1].Sub(sent[0]))
 		}
 	})
 }
