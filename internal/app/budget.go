@@ -25,8 +25,8 @@ func (b apiBudget) Name() string {
 
 func (b apiBudget) Limit(op string) (int, bool) { return b.t.Client.RateLimit(op) }
 
-// metered hands the poll's meter, if any, to the API client, which counts
-// and paces the poll's calls with it.
+// metered hands the meter of the poll or refresh, if any, to the API
+// client, which counts and paces its calls with it.
 func metered(ctx context.Context) context.Context {
 	if m := scheduler.MeterFrom(ctx); m != nil {
 		return soracom.WithPacer(ctx, m)

@@ -78,7 +78,7 @@ func (r *sessionRefresher) refresh(ctx context.Context, batch []webhook.Notifica
 		}
 		t := targets[i]
 		err := r.scheduler.Refresh(ctx, t.key, func(ctx context.Context) (*poll.Result, error) {
-			return t.source.Refresh(ctx, t.Target, refs...)
+			return t.source.Refresh(metered(ctx), t.Target, refs...)
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("account %s, coverage %s: %w", t.Account, t.Coverage, err))

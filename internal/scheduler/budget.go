@@ -31,10 +31,15 @@ import (
 //     share. A job's effective interval is its configured one times the
 //     largest factor of the operations it calls; its timeout and max age
 //     follow.
-//   - The Meter paces a poll's calls of each operation at the share's rate,
-//     so a listing is spread over its interval rather than spent in a
-//     burst at its start: slowed to planFill of the share, a listing paced
-//     at the share ends within its interval.
+//   - Calls are paced at the share's rate (pace.go): the calls of one
+//     operation by every job of a budget, and by the refreshes of those
+//     jobs, take their moments from one schedule, so that together they
+//     never start more than the share of the limit in any minute, and a
+//     listing is spread over its interval rather than spent in a burst at
+//     its start. Slowed to planFill of the share, a listing paced at the
+//     share ends within its interval; the rest of the share is room for
+//     the jobs' listings overlapping, and for refreshes, which are paced
+//     but not planned for.
 
 // Budget is the API budget a job's polls draw on.
 type Budget interface {
@@ -90,50 +95,46 @@ func (s *Scheduler) budgetShare() float64 {
 	return s.share
 }
 
-// Meter counts one poll's API calls per operation and paces them. It
-// implements soracom.Pacer.
+// Meter counts the API calls of one poll (or refresh) per operation and
+// paces them on the schedule of its budget (pace.go). It implements
+// soracom.Pacer.
 type Meter struct {
 	budget Budget
 	share  float64
+	pace   *pacing
+	ref    *budgetRef
+	// maxWait, when set, bounds every wait (a refresh's).
+	maxWait time.Duration
 
 	mu    sync.Mutex
 	calls map[string]int
-	next  map[string]time.Time
 }
 
-func newMeter(b Budget, share float64) *Meter {
-	return &Meter{budget: b, share: share, calls: map[string]int{}, next: map[string]time.Time{}}
+func newMeter(b Budget, share float64, p *pacing, ref *budgetRef) *Meter {
+	return &Meter{budget: b, share: share, pace: p, ref: ref, calls: map[string]int{}}
 }
 
-// Take counts one call of op and returns how long it must wait so that
-// the poll's calls of op go no faster than the share of op's limit.
-func (m *Meter) Take(op string, now time.Time) time.Duration {
+// Take counts one call of op and reserves its moment on the budget's
+// schedule of op, which every job of the budget shares: it returns how
+// long the call must wait. A call that would wait longer than maxWait (or
+// the meter's own bound) reserves nothing and gets false; it is counted
+// all the same, as a call the poll needed.
+func (m *Meter) Take(op string, now time.Time, maxWait time.Duration) (time.Duration, bool) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.calls[op]++
-	gap := m.spacing(op)
-	if gap <= 0 {
-		return 0
+	m.mu.Unlock()
+	if m.budget == nil || m.pace == nil {
+		return 0, true
 	}
-	at := m.next[op]
-	if at.Before(now) {
-		at = now
+	if m.maxWait > 0 {
+		maxWait = min(maxWait, m.maxWait)
 	}
-	m.next[op] = at.Add(gap)
-	return at.Sub(now)
-}
-
-// spacing is the time between two calls of op at the share's rate; zero
-// while op's limit is not known (the first answer tells it).
-func (m *Meter) spacing(op string) time.Duration {
-	if m.budget == nil {
-		return 0
+	gap := time.Duration(0)
+	// The limit is not known before the first answer tells it.
+	if limit, ok := m.budget.Limit(op); ok {
+		gap = spacing(m.share, limit)
 	}
-	limit, ok := m.budget.Limit(op)
-	if !ok || limit <= 0 {
-		return 0
-	}
-	return time.Duration(float64(time.Minute) / (m.share * float64(limit)))
+	return m.pace.reserve(m.ref, m.budget.Name(), op, gap, now, maxWait)
 }
 
 // Calls returns the calls counted so far, per operation.
@@ -145,8 +146,8 @@ func (m *Meter) Calls() map[string]int {
 
 type meterKey struct{}
 
-// MeterFrom returns the Meter of the poll ctx belongs to, or nil outside a
-// poll (a webhook refresh is not steady polling and is not metered).
+// MeterFrom returns the Meter of the poll or refresh ctx belongs to, or
+// nil outside one.
 func MeterFrom(ctx context.Context) *Meter {
 	m, _ := ctx.Value(meterKey{}).(*Meter)
 	return m
@@ -197,6 +198,15 @@ func (c *costs) exceeds(est map[string]int) bool {
 	return false
 }
 
+// peak is the largest count of op among the polls remembered.
+func (c *costs) peak(op string) int {
+	n := 0
+	for _, h := range c.history {
+		n = max(n, h[op])
+	}
+	return n
+}
+
 // mean is the mean cost per poll of each operation.
 func (c *costs) mean() map[string]float64 {
 	out := map[string]float64{}
@@ -233,6 +243,7 @@ type demandKey struct{ budget, op string }
 func (s *Scheduler) replan(jobs []*job) {
 	demand := map[demandKey]float64{} // calls per minute at the configured intervals
 	limits := map[demandKey]int{}
+	peaks := map[demandKey]int{} // the largest polls of every job, summed
 	means := make([]map[string]float64, len(jobs))
 	for i, j := range jobs {
 		if j.Budget == nil {
@@ -243,6 +254,7 @@ func (s *Scheduler) replan(jobs []*job) {
 		for op, n := range means[i] {
 			k := demandKey{name, op}
 			demand[k] += n / j.Interval.Minutes()
+			peaks[k] += j.costs.peak(op)
 			if l, ok := j.Budget.Limit(op); ok {
 				limits[k] = l
 			}
@@ -257,6 +269,10 @@ func (s *Scheduler) replan(jobs []*job) {
 		name := j.Budget.Name()
 		factor := 1.0
 		var paced time.Duration // the poll's calls at the share's pace
+		// crowded is how long the poll takes when it meets the largest
+		// poll of every job of the budget calling the same operations:
+		// they take their calls' moments from the same schedule.
+		var crowded time.Duration
 		for _, op := range slices.Sorted(maps.Keys(means[i])) {
 			k := demandKey{name, op}
 			limit := limits[k]
@@ -265,6 +281,7 @@ func (s *Scheduler) replan(jobs []*job) {
 			}
 			allowed := s.share * float64(limit)
 			paced += time.Duration(means[i][op] / allowed * float64(time.Minute))
+			crowded += time.Duration(float64(peaks[k]) / allowed * float64(time.Minute))
 			if f := demand[k] / (planFill * allowed); f > factor {
 				factor, p.binding, p.bindingCalls, p.bindingLimit = f, op, means[i][op], limit
 			}
@@ -281,6 +298,10 @@ func (s *Scheduler) replan(jobs []*job) {
 			// configured timeout, never longer than the interval.
 			p.timeout = min(max(j.Timeout, time.Duration(float64(paced)/planFill)), p.interval)
 		}
+		// A poll that meets the other jobs' listings may take longer
+		// still: up to two intervals (polls of one job never overlap),
+		// within the max age, rather than be cut short.
+		p.timeout = max(p.timeout, min(time.Duration(float64(crowded)/planFill), 2*p.interval, p.maxAge))
 		s.apply(j, p)
 	}
 }

@@ -81,6 +81,8 @@ type Scheduler struct {
 	reconfiguring sync.Mutex
 
 	share float64
+	// pace is the schedule every job's calls take their moments from.
+	pace pacing
 	// planMu guards the jobs' costs and serializes replanning. It is taken
 	// before mu, never after.
 	planMu sync.Mutex
@@ -115,6 +117,8 @@ type slot struct {
 	costs costs
 	// gone: the key was removed; nothing polls or stores it any more.
 	gone bool
+	// budget is the name the key's calls were last paced under.
+	budget budgetRef
 	// ctx is the key's loops' context, canceled when the key is removed.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -297,7 +301,7 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 	defer cancel()
 	var meter *Meter
 	if j.Budget != nil {
-		meter = newMeter(j.Budget, s.budgetShare())
+		meter = newMeter(j.Budget, s.budgetShare(), &s.pace, &j.budget)
 		pctx = context.WithValue(pctx, meterKey{}, meter)
 	}
 	start := s.now()
@@ -357,6 +361,12 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 // job in flight and before the next, and stores the result fn returns
 // (possibly along with an error about part of the work). It does not count
 // as a poll. A job that never polled successfully has nothing to refresh.
+//
+// A refresh's API calls take their moments from the schedule of the job's
+// budget, as polls do, so that polls and refreshes together keep within
+// the share; a call whose moment is more than refreshMaxWait away fails at
+// once (the next poll catches up). They are not counted in the job's cost:
+// they answer pushes, not the interval.
 func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) error {
 	s.mu.Lock()
 	j := s.byKey[key]
@@ -376,6 +386,11 @@ func (s *Scheduler) Refresh(ctx context.Context, key store.Key, fn PollFunc) err
 	j.mu.Unlock()
 	if !polled {
 		return fmt.Errorf("%s: %w", key, ErrNotPolled)
+	}
+	if j.Budget != nil {
+		m := newMeter(j.Budget, s.budgetShare(), &s.pace, &j.budget)
+		m.maxWait = refreshMaxWait
+		ctx = context.WithValue(ctx, meterKey{}, m)
 	}
 	res, err := fn(ctx)
 	if res != nil {

@@ -3,18 +3,23 @@ package soracom
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
-// Pacer spreads the calls of one unit of work (one poll) over time and
-// counts them. The client asks it before every HTTP attempt made with a
+// Pacer spreads the calls of one unit of work (a poll, a refresh) over time
+// and counts them. The client asks it before every HTTP attempt made with a
 // context that carries it (see WithPacer), before its own rate limiter,
 // which stays the last guard of the operator's budget shared by every
 // caller.
 type Pacer interface {
 	// Take counts one attempt of op (a route template such as "/sims")
-	// and returns how long that attempt must wait before it is sent.
-	Take(op string, now time.Time) time.Duration
+	// and reserves the moment it may be sent: it returns how long the
+	// attempt must wait. When the wait would be longer than maxWait (what
+	// is left before the call's deadline), it reserves nothing and returns
+	// false: the call fails at once rather than wait in vain, and leaves
+	// the moment to other callers.
+	Take(op string, now time.Time, maxWait time.Duration) (wait time.Duration, ok bool)
 }
 
 type pacerKey struct{}
@@ -32,13 +37,18 @@ func (c *Client) paceWork(ctx context.Context, req request) error {
 	if p == nil || req.noAuth {
 		return nil
 	}
-	d := p.Take(req.op, c.clock.Now())
-	if d <= 0 {
-		return nil
+	// The deadline, like every context deadline, is on the real clock.
+	maxWait := time.Duration(math.MaxInt64)
+	if deadline, ok := ctx.Deadline(); ok {
+		maxWait = time.Until(deadline)
 	}
-	if beyondDeadline(ctx, d) {
+	d, ok := p.Take(req.op, c.clock.Now(), maxWait)
+	if !ok {
 		return fmt.Errorf("soracom: %s %s: paced to wait %v, longer than this call may wait: %w",
 			req.method, req.op, d.Round(time.Millisecond), context.DeadlineExceeded)
+	}
+	if d <= 0 {
+		return nil
 	}
 	return c.clock.Sleep(ctx, d)
 }

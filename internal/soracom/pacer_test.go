@@ -2,7 +2,9 @@ package soracom_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,14 +19,14 @@ type countingPacer struct {
 	calls map[string]int
 }
 
-func (p *countingPacer) Take(op string, _ time.Time) time.Duration {
+func (p *countingPacer) Take(op string, _ time.Time, _ time.Duration) (time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls[op]++
 	if p.calls[op] == 1 {
-		return 0
+		return 0, true
 	}
-	return time.Second
+	return time.Second, true
 }
 
 // The client asks a context's pacer before every attempt and waits as it
@@ -51,5 +53,29 @@ func TestPacerCountsAndPacesEveryCall(t *testing.T) {
 	}
 	if limit, ok := e.client.RateLimit("/sims"); !ok || limit != 1000 {
 		t.Fatalf("RateLimit(/sims) = %d, %v; want 1000", limit, ok)
+	}
+}
+
+// refusingPacer reserves nothing: every call's moment is beyond its
+// deadline.
+type refusingPacer struct{}
+
+func (p *refusingPacer) Take(string, time.Time, time.Duration) (time.Duration, bool) {
+	return time.Hour, false
+}
+
+// A call the pacer cannot place before the context's deadline fails at
+// once, as a deadline error, and is never sent.
+func TestPacedCallBeyondItsDeadlineIsNotSent(t *testing.T) {
+	e := newEnv(t, soracomfake.Options{SIMs: 10, Coverages: []string{jp}}, nil)
+	ctx, cancel := context.WithTimeout(soracom.WithPacer(context.Background(), &refusingPacer{}), time.Minute)
+	defer cancel()
+	start := e.clock.Now()
+	err := e.client.ListSims(ctx, func(*soracom.Sim) error { return nil })
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "paced to wait 1h0m0s") {
+		t.Fatalf("ListSims: %v; want a deadline error naming the pacing", err)
+	}
+	if n := e.fake.CallsWithStatus(jp, http.MethodGet, "/sims", http.StatusOK); n != 0 || e.clock.Now() != start {
+		t.Fatalf("%d pages sent, %v waited", n, e.clock.Now().Sub(start))
 	}
 }
