@@ -1,11 +1,11 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -44,37 +44,59 @@ func (c *stepClock) advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// logBuffer collects the exporter's log lines for the test to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// logCapture is a slog.Handler that keeps every record, with the
+// attributes of the logger that made it.
+type logCapture struct {
+	mu      *sync.Mutex
+	records *[]slog.Record
+	attrs   []slog.Attr
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+func newLogCapture() *logCapture { return &logCapture{mu: &sync.Mutex{}, records: &[]slog.Record{}} }
+
+func (h *logCapture) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *logCapture) Handle(_ context.Context, r slog.Record) error {
+	r = r.Clone()
+	r.AddAttrs(h.attrs...)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	*h.records = append(*h.records, r)
+	return nil
 }
 
-// lines returns the lines at level (as the text handler writes it, "WARN")
-// that contain every one of words.
-func (b *logBuffer) lines(level string, words ...string) []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []string
-line:
-	for _, l := range strings.Split(b.buf.String(), "\n") {
-		if !strings.Contains(l, "level="+level+" ") {
-			continue
+func (h *logCapture) WithAttrs(attrs []slog.Attr) slog.Handler {
+	c := *h
+	c.attrs = append(slices.Clone(h.attrs), attrs...)
+	return &c
+}
+
+func (h *logCapture) WithGroup(string) slog.Handler { return h }
+
+// find returns the records at level whose message contains msg and whose
+// attribute key has the value value.
+func (h *logCapture) find(level slog.Level, msg, key, value string) []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []slog.Record
+	for _, r := range *h.records {
+		if r.Level == level && strings.Contains(r.Message, msg) && attr(r, key) == value {
+			out = append(out, r)
 		}
-		for _, w := range words {
-			if !strings.Contains(l, w) {
-				continue line
-			}
-		}
-		out = append(out, l)
 	}
 	return out
+}
+
+// attr returns the value of a record's attribute, "" when it has none.
+func attr(r slog.Record, key string) string {
+	v := ""
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v = a.Value.String()
+		}
+		return v == ""
+	})
+	return v
 }
 
 // A SAM user whose policy lacks one permission (exportAirStats, which the
@@ -106,13 +128,13 @@ func TestMissingPermissionFailsOneSourceAndCostsOneAuthentication(t *testing.T) 
 		Timeout: config.Duration(30 * time.Second), MaxAge: config.Duration(time.Hour)}
 	cfg.Sources.Billing.SourceConfig = cfg.Sources.Air.SourceConfig
 	cr := fake.Credentials()
-	logs := &logBuffer{}
+	logs := newLogCapture()
 	a, err := New(Settings{
 		Config: cfg,
 		Targets: []Target{{Account: "main", Coverage: soracom.CoverageJapan, Endpoint: srv.URL,
 			Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}}},
 		ClientOptions: soracom.Options{Clock: clock},
-	}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}, slog.New(logs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,12 +213,17 @@ func TestMissingPermissionFailsOneSourceAndCostsOneAuthentication(t *testing.T) 
 		t.Errorf("soracom_up = %v although the air source fails", v)
 	}
 
-	warned := logs.lines("WARN", "permission denied", deniedOp)
-	if len(warned) != 1 || !strings.Contains(warned[0], "FAKE0403") {
-		t.Errorf("%d warnings name the missing permission, want 1 with the API's error code:\n%s",
-			len(warned), strings.Join(warned, "\n"))
+	denial := "permission denied"
+	warned := logs.find(slog.LevelWarn, denial, "operation", http.MethodPost+" "+deniedOp)
+	if len(warned) != 1 {
+		t.Errorf("%d warnings name the missing permission of %s, want 1", len(warned), deniedOp)
 	}
-	if later := logs.lines("DEBUG", "permission denied", deniedOp); len(later) != polls-1 {
+	for _, r := range warned {
+		if code := attr(r, "code"); code != "FAKE0403" {
+			t.Errorf("the warning carries the error code %q, want the API's, FAKE0403", code)
+		}
+	}
+	if later := logs.find(slog.LevelDebug, denial, "operation", http.MethodPost+" "+deniedOp); len(later) != polls-1 {
 		t.Errorf("%d later denials logged at debug level, want %d", len(later), polls-1)
 	}
 }
