@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/soracom-exporter/soracom_exporter/internal/soracomfake"
 )
 
 func runArgs(t *testing.T, args ...string) (int, string, string) {
@@ -29,6 +31,11 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 		{[]string{"--deny", "deleteEverything"}, "--deny=deleteEverything"},
 		{[]string{"--rate-limit.group", "sims"}, "--rate-limit.group=sims"},
 		{[]string{"--rate-limit.group", "a=/sims", "--rate-limit.group", "b=/v1/sims"}, "/sims is in groups a and b"},
+		{[]string{"--rate-limit.path", "/sims"}, "--rate-limit.path=/sims: write /path=N"},
+		{[]string{"--rate-limit.path", "/sims=0"}, "--rate-limit.path=/sims=0: write /path=N"},
+		{[]string{"--rate-limit.path", "/sim=20"}, "/sim is not a path the fake serves"},
+		{[]string{"--rate-limit.path", "/sims=20", "--rate-limit.path", "/v1/sims=30"}, "/sims given twice"},
+		{[]string{"--rate-limit.group", "sim=/sims,/sims/{sim_id}", "--rate-limit.path", "/sims=20"}, "/sims is in --rate-limit.group sim"},
 		{[]string{"--no-such-flag"}, "see --help"},
 	} {
 		code, _, stderr := runArgs(t, c.args...)
@@ -100,5 +107,15 @@ func TestServesWithDeniedOperationsAndSlowExports(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("did not stop when its context ended")
+	}
+}
+
+func TestPathRateLimitsAreKeyedByTemplate(t *testing.T) {
+	var o soracomfake.Options
+	if err := pathRateLimits(&o, []string{"/v1/sims=20", "/sims/{sim_id}=5"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(o.RateLimitPerMinute) != 2 || o.RateLimitPerMinute["/sims"] != 20 || o.RateLimitPerMinute["/sims/{sim_id}"] != 5 {
+		t.Fatalf("limits %v", o.RateLimitPerMinute)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		host       = a.Flag("listen-host", "Loopback address to listen on (one free port per coverage).").Default("127.0.0.1").String()
 		coverages  = a.Flag("coverage", "Coverage to serve (jp, g). Repeatable; default both.").Strings()
 		speed      = a.Flag("clock.speed", "How fast the fleet's clock runs compared with real time (0 stops it; move it with POST /_fake/advance).").Default("1").Float64()
-		rateLimit  = a.Flag("rate-limit", "Requests per minute allowed per API path.").Default("600").Int()
+		rateLimit  = a.Flag("rate-limit", "Requests per minute allowed per API path (see --rate-limit.path).").Default("600").Int()
+		pathLimits = a.Flag("rate-limit.path", "Requests per minute allowed on one API path, as /sims=20 (a path template, as in /_fake/counters); other paths get --rate-limit. Repeatable.").Strings()
 		groups     = a.Flag("rate-limit.group", "Paths that share one rate-limit bucket, as NAME=/path,/path (limit: --rate-limit). Repeatable.").Strings()
 		quirks     = a.Flag("quirks", "Reproduce the real API's deviations from its definition (lower-case radioType).").Bool()
 		bucket     = a.Flag("traffic.bucket", "How often SIM data usage is recorded on the fake clock (SORACOM: about 5m; tests use a second or two).").Default("5m").Duration()
@@ -68,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts := soracomfake.Options{Seed: *seed, SIMs: *sims, Coverages: *coverages, DefaultRateLimit: *rateLimit,
 		Start: time.Now(), Quirks: *quirks, TrafficBucket: *bucket, ExportProcessing: *processing}
 	if err := checkFlags(&opts, *speed, *groups, *deny); err != nil {
+		fmt.Fprintf(stderr, "soracom_fake: %v\n", err)
+		return exitUsage
+	}
+	if err := pathRateLimits(&opts, *pathLimits); err != nil {
 		fmt.Fprintf(stderr, "soracom_fake: %v\n", err)
 		return exitUsage
 	}
@@ -136,6 +143,41 @@ func checkFlags(o *soracomfake.Options, speed float64, groups, deny []string) er
 			seen[p] = name
 			o.RateLimitGroups[name] = append(o.RateLimitGroups[name], p)
 		}
+	}
+	return nil
+}
+
+// pathRateLimits reads --rate-limit.path values (/sims=20) into the
+// per-path limits. A path of a --rate-limit.group counts against the
+// group's bucket, whose limit is --rate-limit: a limit of its own would
+// never apply, so it is refused.
+func pathRateLimits(o *soracomfake.Options, values []string) error {
+	grouped := map[string]string{}
+	for name, paths := range o.RateLimitGroups {
+		for _, p := range paths {
+			grouped[p] = name
+		}
+	}
+	for _, v := range values {
+		path, n, ok := strings.Cut(v, "=")
+		path = strings.TrimPrefix(strings.TrimSpace(path), "/v1")
+		limit, err := strconv.Atoi(n)
+		if !ok || err != nil || limit < 1 {
+			return fmt.Errorf("--rate-limit.path=%s: write /path=N, N requests per minute (at least 1), for example /sims=20", v)
+		}
+		if !slices.Contains(soracomfake.PathTemplates(), path) {
+			return fmt.Errorf("--rate-limit.path=%s: %s is not a path the fake serves; use one of %s", v, path, strings.Join(soracomfake.PathTemplates(), ", "))
+		}
+		if g, ok := grouped[path]; ok {
+			return fmt.Errorf("--rate-limit.path=%s: %s is in --rate-limit.group %s, which has one limit for all its paths (--rate-limit)", v, path, g)
+		}
+		if _, dup := o.RateLimitPerMinute[path]; dup {
+			return fmt.Errorf("--rate-limit.path: %s given twice", path)
+		}
+		if o.RateLimitPerMinute == nil {
+			o.RateLimitPerMinute = map[string]int{}
+		}
+		o.RateLimitPerMinute[path] = limit
 	}
 	return nil
 }

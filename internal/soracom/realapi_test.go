@@ -179,6 +179,28 @@ func TestA429WaitIsBoundedByTheDeadline(t *testing.T) {
 	}
 }
 
+// TestBare429sAreWaitedOutThreeTimesPerCall: a call answered 429 again and
+// again waits out three of them, a minute each when nothing tells the
+// refresh, then fails with the fourth 429.
+func TestBare429sAreWaitedOutThreeTimesPerCall(t *testing.T) {
+	e := newEnv(t, soracomfake.Options{SIMs: 4, Coverages: []string{jp}}, nil)
+	if err := e.fake.SetFaults(soracomfake.Faults{RateLimitNext: 5, RateLimitWithoutHeaders: true, Path: "/sims/{sim_id}"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Slept()
+	_, err := e.client.GetSim(context.Background(), e.fake.SimIDs(jp)[0])
+	if !soracom.IsStatus(err, http.StatusTooManyRequests) {
+		t.Fatalf("got %v, want the fourth 429", err)
+	}
+	if n := e.fake.CallsWithStatus(jp, http.MethodGet, "/sims/{sim_id}", http.StatusTooManyRequests); n != 4 {
+		t.Fatalf("%d calls answered 429, want 4: three waited out, the fourth final", n)
+	}
+	sleeps, total := e.clock.Slept()
+	if total != 3*time.Minute {
+		t.Fatalf("waited %v (%v), want a minute before each of three attempts", total, sleeps)
+	}
+}
+
 // TestPageWithOneMalformedSIMServesTheRest: every other SIM of the listing
 // is served, the odd one is counted and logged once with its ID.
 func TestPageWithOneMalformedSIMServesTheRest(t *testing.T) {

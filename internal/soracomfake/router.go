@@ -53,6 +53,17 @@ func OperationIDs() []string {
 	return out
 }
 
+// PathTemplates lists the path templates the fake serves, without /v1
+// ("/sims/{sim_id}"), in the order of its route table: the names its
+// counters and rate limits use.
+func PathTemplates() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.template
+	}
+	return out
+}
+
 func knownOperation(id string) bool {
 	return slices.ContainsFunc(routes, func(rt route) bool { return rt.operationID == id })
 }
