@@ -120,7 +120,7 @@ func BenchmarkRender(b *testing.B) {
 			defer reportCPU(b)()
 			for b.Loop() {
 				for i := range sims {
-					listing[i] = s.listed(&sims[i])
+					s.reduce(&listing[i], &sims[i])
 				}
 			}
 		})
@@ -132,7 +132,7 @@ func BenchmarkRender(b *testing.B) {
 				b.StopTimer()
 				change(n / 100)
 				for i := range sims {
-					listing[i] = s.listed(&sims[i])
+					s.reduce(&listing[i], &sims[i])
 				}
 				runtime.GC()
 				b.StartTimer()
@@ -155,7 +155,7 @@ func BenchmarkRender(b *testing.B) {
 				sim.SessionStatus.LastUpdatedAt += 60_000
 				l := s.listed(sim)
 				st.mu.Lock()
-				st.observe(st.sims[l.id], &l, false)
+				st.observe(st.sims.get(l.id), l, false)
 				s.renderLocked(st, t)
 				st.mu.Unlock()
 			}
