@@ -210,3 +210,54 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
 }
+
+// BenchmarkAggregateState measures what aggregate mode keeps per SIM (its
+// record and its share of the SIM and IMSI indexes) and the CPU time of
+// merging a listing, SIM by SIM, into a target already holding it.
+func BenchmarkAggregateState(b *testing.B) {
+	const n = 200_000
+	sims := syntheticSims(n)
+	t := Target{Account: "a", Coverage: soracom.CoverageJapan}
+	opts := SessionsOptions{SessionEvents: true, Aggregate: true}
+	b.Run(fmt.Sprintf("sims=%d/kept", n), func(b *testing.B) {
+		var perSIM float64
+		for b.Loop() {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			s := NewSessions(opts)
+			st := s.state(t)
+			var l listedSIM
+			st.mu.Lock()
+			k := st.begin()
+			for i := range sims {
+				s.reduce(&l, &sims[i])
+				st.take(&l, k)
+			}
+			st.sweep(k)
+			st.mu.Unlock()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			perSIM = float64(after.HeapAlloc-before.HeapAlloc) / n
+			runtime.KeepAlive(s)
+		}
+		b.ReportMetric(perSIM, "B/SIM-kept")
+	})
+	s := NewSessions(opts)
+	st := s.state(t)
+	var l listedSIM
+	b.Run(fmt.Sprintf("sims=%d/listing", n), func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			st.mu.Lock()
+			k := st.begin()
+			for i := range sims {
+				s.reduce(&l, &sims[i])
+				st.take(&l, k)
+			}
+			st.sweep(k)
+			st.mu.Unlock()
+		}
+	})
+}
