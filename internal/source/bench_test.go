@@ -226,16 +226,7 @@ func BenchmarkAggregateState(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			s := NewSessions(opts)
-			st := s.state(t)
-			var l listedSIM
-			st.mu.Lock()
-			k := st.begin()
-			for i := range sims {
-				s.reduce(&l, &sims[i])
-				st.take(&l, k)
-			}
-			st.sweep(k)
-			st.mu.Unlock()
+			listAll(s, s.state(t), sims)
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			perSIM = float64(after.HeapAlloc-before.HeapAlloc) / n
@@ -245,19 +236,24 @@ func BenchmarkAggregateState(b *testing.B) {
 	})
 	s := NewSessions(opts)
 	st := s.state(t)
-	var l listedSIM
 	b.Run(fmt.Sprintf("sims=%d/listing", n), func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportCPU(b)()
 		for b.Loop() {
-			st.mu.Lock()
-			k := st.begin()
-			for i := range sims {
-				s.reduce(&l, &sims[i])
-				st.take(&l, k)
-			}
-			st.sweep(k)
-			st.mu.Unlock()
+			listAll(s, st, sims)
 		}
 	})
+}
+
+// listAll merges sims into st as a complete listing does, page by page.
+func listAll(s *Sessions, st *targetState, sims []soracom.Sim) {
+	var l listedSIM
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	k := st.begin()
+	for i := range sims {
+		s.reduce(&l, &sims[i])
+		st.take(&l, k)
+	}
+	st.sweep(k)
 }
