@@ -7,6 +7,11 @@
 #   scripts/bench.sh 100000
 #   scripts/bench.sh 1000000 --sim.metrics=aggregate
 # BENCH_GO=0 skips the go test benchmarks (for a second fleet size).
+# After the first poll, BENCH_POLLS more polls (default 3) run every
+# BENCH_INTERVAL (default 30s; a poll must fit in it) while the fake's clock
+# runs BENCH_CLOCK_SPEED times real time (default 20: 10 minutes of sessions
+# changing between two polls 30 s apart); the peak resident memory is
+# reported after each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sims=${1:-100000}
@@ -23,7 +28,7 @@ fi
 echo "## whole exporter, $sims SIMs on two coverages ${*:-}"
 go build -o "$work/soracom_exporter" ./cmd/soracom_exporter
 go build -o "$work/soracom_fake" ./cmd/soracom_fake
-"$work/soracom_fake" --sims "$sims" --clock.speed 0 --rate-limit 100000000 >"$work/fake.json" 2>"$work/fake.log" &
+"$work/soracom_fake" --sims "$sims" --clock.speed "${BENCH_CLOCK_SPEED:-20}" --rate-limit 100000000 >"$work/fake.json" 2>"$work/fake.log" &
 fake=$!
 for _ in $(seq 1200); do [ -s "$work/fake.json" ] && break; sleep 0.5; done
 echo "fake API ready; its resident memory: $(grep VmRSS "/proc/$fake/status" | awk '{print $2/1024 " MB"}')"
@@ -32,7 +37,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 start=$(date +%s.%N)
 SORACOM_AUTH_KEY="$key" ${EXPORTER_ENV:-} "$work/soracom_exporter" --soracom.auth-key-id "$key_id" \
   --soracom.coverage jp --soracom.coverage g --soracom.endpoint "jp=$jp" --soracom.endpoint "g=$g" \
-  --source.sessions.interval 10m --web.listen-address "127.0.0.1:$port" --log.level warn "$@" &
+  --source.sessions.interval "${BENCH_INTERVAL:-30s}" --web.listen-address "127.0.0.1:$port" --log.level warn "$@" &
 pid=$!
 url="http://127.0.0.1:$port/metrics"
 until [ "$(curl -sf "$url" | awk '/^soracom_exporter_source_items/ {s+=$2} END {print s+0}')" = "$sims" ]; do sleep 0.5; done
@@ -46,4 +51,15 @@ for enc in identity gzip; do
   done
 done
 echo "exporter: $(grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | tr -s ' \t\n' ' ')"
+echo "fake API: $(grep -E 'VmRSS|VmHWM' "/proc/$fake/status" | tr -s ' \t\n' ' ')"
+
+# Later polls: sessions changed on the fake's running clock, records
+# updated and lines rendered again, the previous rendering garbage.
+stamps() { curl -sf "$url" | grep '^soracom_exporter_source_last_success_timestamp_seconds{' | grep 'source="sessions"' | sort; }
+online() { curl -sf "$url" | awk '/^soracom_sims_online\{/ {s+=$2} END {print s+0}'; }
+for i in $(seq "${BENCH_POLLS:-3}"); do
+  before=$(stamps)
+  until [ -z "$(comm -12 <(echo "$before") <(stamps))" ]; do sleep 1; done
+  echo "poll $((i + 1)) of both coverages done: $(online) SIMs online; exporter: $(grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | tr -s ' \t\n' ' ')"
+done
 echo "fake API: $(grep -E 'VmRSS|VmHWM' "/proc/$fake/status" | tr -s ' \t\n' ' ')"

@@ -6,7 +6,8 @@ import (
 )
 
 // ListSims yields every SIM of the operator on this coverage
-// (GET /v1/sims, operationId listSims).
+// (GET /v1/sims, operationId listSims). The *Sim is valid only during
+// yield: each page is decoded into the same memory.
 func (c *Client) ListSims(ctx context.Context, yield func(*Sim) error) error {
 	return stopOK(list(ctx, c, "/sims", "/sims", nil, yield))
 }
@@ -31,7 +32,8 @@ func (c *Client) GetSubscriber(ctx context.Context, imsi string) (*Subscriber, e
 	return &s, nil
 }
 
-// ListGroups yields every SIM group (GET /v1/groups, operationId listGroups).
+// ListGroups yields every SIM group (GET /v1/groups, operationId
+// listGroups); as with ListSims, the *Group is valid only during yield.
 func (c *Client) ListGroups(ctx context.Context, yield func(*Group) error) error {
 	return stopOK(list(ctx, c, "/groups", "/groups", nil, yield))
 }

@@ -40,5 +40,5 @@ func (c *Client) SessionEventsPage(ctx context.Context, simID string, from, to M
 	if key != "" {
 		q.Set("last_evaluated_key", key)
 	}
-	return fetchPage[SessionEvent](ctx, c, "/sims/{sim_id}/events/sessions", "/sims/"+pathEscape(simID)+"/events/sessions", q)
+	return fetchPage[SessionEvent](ctx, c, "/sims/{sim_id}/events/sessions", "/sims/"+pathEscape(simID)+"/events/sessions", q, nil)
 }

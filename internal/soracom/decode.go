@@ -22,36 +22,47 @@ import (
 // all (cut short, garbled on the way) is asked for again instead, as
 // before: that is a transport fault, not an odd item.
 
-// decodeArray decodes a JSON array of T from resp. skip is called for each
-// item that does not decode as T, with the item's raw JSON; the item is left
-// out. A body that is not a JSON array fails the whole page.
-func decodeArray[T any](resp *http.Response, skip func(index int, raw json.RawMessage, err error)) ([]T, error) {
+// decodeArray decodes a JSON array of T from resp into buf, which it
+// reuses (a listing decodes every page into the same slice, so a page
+// costs the values inside its items, not the items themselves). skip is
+// called for each item that does not decode as T, with the item's raw
+// JSON, valid only during the call; the item is left out. A body that is
+// not a JSON array fails the whole page.
+func decodeArray[T any](resp *http.Response, buf []T, skip func(index int, raw json.RawMessage, err error)) ([]T, error) {
+	clear(buf) // no pointer of the last page outlives it
+	items := buf[:0]
 	dec := json.NewDecoder(resp.Body)
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, err
+		return items, err
 	}
 	if tok == nil { // a literal null: treat as an empty page
-		return nil, nil
+		return items, nil
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("expected a JSON array, got %v", tok)
+		return items, fmt.Errorf("expected a JSON array, got %v", tok)
 	}
-	items := make([]T, 0, PageSize)
+	if items == nil {
+		items = make([]T, 0, PageSize)
+	}
+	var raw json.RawMessage // one buffer for every item's text
+	var zero T
 	for index := 0; dec.More(); index++ {
-		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, err // not JSON: the page as a whole is broken
+			return items, err // not JSON: the page as a whole is broken
 		}
-		var it T
-		if err := json.Unmarshal(raw, &it); err != nil {
+		// Each item on its own, straight into its slot, which starts
+		// zero: Unmarshal would otherwise merge into the last page's.
+		items = append(items, zero)
+		if err := json.Unmarshal(raw, &items[len(items)-1]); err != nil {
+			items[len(items)-1] = zero
+			items = items[:len(items)-1]
 			skip(index, raw, err)
 			continue
 		}
-		items = append(items, it)
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, err
+		return items, err
 	}
 	return items, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -21,12 +23,19 @@ func FuzzDecodePage(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	f.Add([]byte(`[{"simId":"2"},{"simId":"3","tags":{"b":"2"}}]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		resp := &http.Response{Body: io.NopCloser(bytes.NewReader(data))}
 		skipped := 0
-		sims, err := decodeArray[Sim](resp, func(int, json.RawMessage, error) { skipped++ })
+		sims, err := decodeArray[Sim](resp, nil, func(int, json.RawMessage, error) { skipped++ })
 		if err != nil {
 			return
+		}
+		// A page decoded into the memory of another says the same.
+		dirty, _ := decodeArray[Sim](&http.Response{Body: io.NopCloser(strings.NewReader(reusedPage))}, nil, func(int, json.RawMessage, error) {})
+		again, err := decodeArray(&http.Response{Body: io.NopCloser(bytes.NewReader(data))}, dirty, func(int, json.RawMessage, error) {})
+		if err != nil || (len(again)+len(sims) > 0 && !reflect.DeepEqual(again, sims)) {
+			t.Fatalf("decoded into a reused page: %+v (%v), fresh: %+v", again, err, sims)
 		}
 		if len(sims)+skipped == 0 && bytes.Contains(data, []byte(`{"simId"`)) && json.Valid(data) && bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {
 			t.Fatalf("an item was neither served nor reported as skipped")
@@ -61,3 +70,10 @@ func FuzzDecodeSubscriber(f *testing.F) {
 		_ = json.Unmarshal(data, &s)
 	})
 }
+
+// reusedPage fills every field a later page might leave out.
+const reusedPage = `[{"simId":"1","status":"active","tags":{"name":"a","x":"y"},"activeProfileId":"p",` +
+	`"profiles":{"p":{"iccid":"p","primaryImsi":"1","subscribers":{"1":{"imsi":"1","msisdn":"2"}}}},` +
+	`"sessionStatus":{"online":true,"imei":"3","cell":{"radioType":"LTE","mcc":440}},"previousSession":{"deletedTime":5},` +
+	`"arcSessionStatus":{"lastUpdatedAt":6},"expiryTime":7},` +
+	`{"simId":"4","tags":{"name":"b"},"sessionStatus":{"online":false,"lastUpdatedAt":8}},{"simId":"5"}]`

@@ -23,10 +23,12 @@ const maxPages = 100_000
 // x-soracom-next-key (or a Link rel="next" header) and stops only when no next
 // key comes, since a page may be shorter than the limit in the middle of the
 // list. Each page is decoded as it streams in and handed to yield before the
-// next is fetched, so memory does not grow with the fleet.
+// next is fetched, so memory does not grow with the fleet. Every page is
+// decoded into the same items: yield must not keep the pointer it gets.
 func list[T any](ctx context.Context, c *Client, op, path string, query url.Values, yield func(*T) error) error {
 	key := ""
 	seen := map[string]bool{}
+	var items []T
 	for page := 0; page < maxPages; page++ {
 		q := url.Values{}
 		for k, v := range query {
@@ -36,7 +38,9 @@ func list[T any](ctx context.Context, c *Client, op, path string, query url.Valu
 		if key != "" {
 			q.Set("last_evaluated_key", key)
 		}
-		items, next, err := fetchPage[T](ctx, c, op, path, q)
+		var next string
+		var err error
+		items, next, err = fetchPage(ctx, c, op, path, q, items)
 		if err != nil {
 			return err
 		}
@@ -60,20 +64,22 @@ func list[T any](ctx context.Context, c *Client, op, path string, query url.Valu
 // fetchPage gets one page. A page whose body is cut or garbled is asked for
 // again (within the client's attempt budget), so no item is ever handed out
 // twice or lost; an item that is JSON but not of the expected shape is
-// skipped and reported (decode.go).
-func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Values) ([]T, string, error) {
+// skipped and reported (decode.go). The items are decoded into buf, which
+// is reused.
+func fetchPage[T any](ctx context.Context, c *Client, op, path string, q url.Values, buf []T) ([]T, string, error) {
 	for attempt := 1; ; attempt++ {
 		resp, err := c.do(ctx, request{method: http.MethodGet, op: op, path: path, query: q, idempotent: true})
 		if err != nil {
 			return nil, "", err
 		}
-		items, err := decodeArray[T](resp, func(index int, raw json.RawMessage, err error) {
+		items, err := decodeArray(resp, buf, func(index int, raw json.RawMessage, err error) {
 			c.skipItem(op, index, raw, err)
 		})
 		_ = resp.Body.Close()
 		if err == nil {
 			return items, nextKey(resp.Header), nil
 		}
+		buf = items
 		if ctx.Err() != nil {
 			return nil, "", ctx.Err()
 		}

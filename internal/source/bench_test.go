@@ -120,7 +120,7 @@ func BenchmarkRender(b *testing.B) {
 			defer reportCPU(b)()
 			for b.Loop() {
 				for i := range sims {
-					listing[i] = s.listed(&sims[i])
+					s.reduce(&listing[i], &sims[i])
 				}
 			}
 		})
@@ -132,7 +132,7 @@ func BenchmarkRender(b *testing.B) {
 				b.StopTimer()
 				change(n / 100)
 				for i := range sims {
-					listing[i] = s.listed(&sims[i])
+					s.reduce(&listing[i], &sims[i])
 				}
 				runtime.GC()
 				b.StartTimer()
@@ -155,7 +155,7 @@ func BenchmarkRender(b *testing.B) {
 				sim.SessionStatus.LastUpdatedAt += 60_000
 				l := s.listed(sim)
 				st.mu.Lock()
-				st.observe(st.sims[l.id], &l, false)
+				st.observe(st.sims.get(l.id), l, false)
 				s.renderLocked(st, t)
 				st.mu.Unlock()
 			}
@@ -209,4 +209,51 @@ type countingWriter int
 func (c *countingWriter) Write(p []byte) (int, error) {
 	*c += countingWriter(len(p))
 	return len(p), nil
+}
+
+// BenchmarkAggregateState measures what aggregate mode keeps per SIM (its
+// record and its share of the SIM and IMSI indexes) and the CPU time of
+// merging a listing, SIM by SIM, into a target already holding it.
+func BenchmarkAggregateState(b *testing.B) {
+	const n = 200_000
+	sims := syntheticSims(n)
+	t := Target{Account: "a", Coverage: soracom.CoverageJapan}
+	opts := SessionsOptions{SessionEvents: true, Aggregate: true}
+	b.Run(fmt.Sprintf("sims=%d/kept", n), func(b *testing.B) {
+		var perSIM float64
+		for b.Loop() {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			s := NewSessions(opts)
+			listAll(s, s.state(t), sims)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			perSIM = float64(after.HeapAlloc-before.HeapAlloc) / n
+			runtime.KeepAlive(s)
+		}
+		b.ReportMetric(perSIM, "B/SIM-kept")
+	})
+	s := NewSessions(opts)
+	st := s.state(t)
+	b.Run(fmt.Sprintf("sims=%d/listing", n), func(b *testing.B) {
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for b.Loop() {
+			listAll(s, st, sims)
+		}
+	})
+}
+
+// listAll merges sims into st as a complete listing does, page by page.
+func listAll(s *Sessions, st *targetState, sims []soracom.Sim) {
+	var l listedSIM
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	k := st.begin()
+	for i := range sims {
+		s.reduce(&l, &sims[i])
+		st.take(&l, k)
+	}
+	st.sweep(k)
 }

@@ -81,15 +81,16 @@ func (s *Sessions) locateCells(ctx context.Context, t Target, st *targetState) {
 	st.mu.Lock()
 	want := map[string]soracom.CellQuery{}
 	var order []string
-	for _, rec := range st.sims {
-		if !rec.f.online {
-			continue
+	for rec := range st.sims.all() {
+		d := rec.detail
+		if d == nil || !d.f.online {
+			continue // positions are shown per SIM: aggregate mode looks none up
 		}
-		key := cellKey(&rec.f.cell)
+		key := cellKey(&d.f.cell)
 		if _, dup := want[key]; dup || key == "" || s.cells.known(key) {
 			continue
 		}
-		if q, ok := cellQuery(&rec.f.cell); ok {
+		if q, ok := cellQuery(&d.f.cell); ok {
 			want[key] = q
 			order = append(order, key)
 		}
@@ -122,8 +123,8 @@ func (s *Sessions) locateCells(ctx context.Context, t Target, st *targetState) {
 // their lines were rendered (by this target or another: the cache is
 // shared). Positions never change once known, so that is the only change.
 func (s *Sessions) relocate(st *targetState) {
-	for _, rec := range st.sims {
-		if rec.f.online && !rec.located && rec.f.cell.has != 0 && s.cells.position(&rec.f.cell) != nil {
+	for rec := range st.sims.all() {
+		if d := rec.detail; d != nil && d.f.online && !d.located && d.f.cell.has != 0 && s.cells.position(&d.f.cell) != nil {
 			st.touch(rec)
 		}
 	}

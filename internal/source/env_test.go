@@ -123,10 +123,20 @@ func (s *Sessions) take(t Target, sims ...*soracom.Sim) *targetState {
 	st := s.state(t)
 	listing := make([]listedSIM, len(sims))
 	for i, sim := range sims {
-		listing[i] = s.listed(sim)
+		s.reduce(&listing[i], sim)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.merge(listing)
 	return st
+}
+
+// merge takes a whole listing at once, as the pages of a complete
+// listing would.
+func (st *targetState) merge(listing []listedSIM) {
+	n := st.begin()
+	for i := range listing {
+		st.take(&listing[i], n)
+	}
+	st.sweep(n)
 }

@@ -38,6 +38,7 @@ const sessionEventsWindow = 32 * 24 * time.Hour
 // eventRead is one SIM's session log read, planned under the lock and done
 // without it.
 type eventRead struct {
+	rec   *simRecord
 	simID string
 	from  soracom.Millis
 	// changedAt is the SIM's lastUpdatedAt when the read was planned: a
@@ -59,15 +60,14 @@ func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetSt
 	budget := s.opts.EventBudget
 	st.mu.Lock()
 	plan := make([]*eventRead, 0, min(len(st.queue), budget))
-	for _, id := range st.queue {
+	for _, rec := range st.queue {
 		if len(plan) == budget {
 			break
 		}
-		rec := st.sims[id]
-		if rec == nil {
+		if rec.gone {
 			continue
 		}
-		plan = append(plan, &eventRead{simID: id, from: readFrom(rec), changedAt: rec.f.lastUpdatedAt})
+		plan = append(plan, &eventRead{rec: rec, simID: rec.ID(), from: readFrom(rec), changedAt: rec.core.updated})
 	}
 	st.mu.Unlock()
 
@@ -89,16 +89,18 @@ func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetSt
 
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	read := map[string]bool{}
+	read := map[*simRecord]bool{}
 	for _, r := range done {
-		rec := st.sims[r.simID]
-		if rec == nil || r.gone {
-			read[r.simID] = true
+		rec := r.rec
+		if rec.gone || r.gone {
+			read[rec] = true
 			continue
 		}
-		read[r.simID] = rec.f.lastUpdatedAt <= r.changedAt
+		read[rec] = rec.core.updated <= r.changedAt
 		for k, n := range r.counts {
-			rec.events[k] += float64(n)
+			if rec.detail != nil {
+				rec.detail.events[k] += float64(n)
+			}
 			st.fleet.events[k] += float64(n)
 		}
 		if r.counts != ([eventKinds]int{}) {
@@ -106,11 +108,9 @@ func (s *Sessions) readSessionEvents(ctx context.Context, t Target, st *targetSt
 		}
 		rec.eventCursor = max(rec.eventCursor, r.newest)
 	}
-	st.queue = slices.DeleteFunc(st.queue, func(id string) bool {
-		if read[id] || st.sims[id] == nil {
-			if rec := st.sims[id]; rec != nil {
-				rec.queued = false
-			}
+	st.queue = slices.DeleteFunc(st.queue, func(rec *simRecord) bool {
+		if read[rec] || rec.gone {
+			rec.queued = false
 			return true
 		}
 		return false
@@ -127,7 +127,7 @@ func readFrom(rec *simRecord) soracom.Millis {
 		return 0 // never counted anything: the whole window
 	}
 	from := rec.eventCursor + 1
-	oldest := rec.f.lastUpdatedAt - soracom.Millis(sessionEventsWindow/time.Millisecond) + soracom.Millis(time.Hour/time.Millisecond)
+	oldest := rec.core.updated - soracom.Millis(sessionEventsWindow/time.Millisecond) + soracom.Millis(time.Hour/time.Millisecond)
 	return max(from, oldest)
 }
 

@@ -21,8 +21,8 @@ func scratchRender(t *testing.T, s *Sessions, st *targetState) []byte {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	set := exposition.NewObjectSet(0, func(w *exposition.SampleWriter, rec *simRecord) { s.renderSIM(w, st, rec) })
-	for id, rec := range st.sims {
-		set.Put(id, rec)
+	for rec := range st.sims.all() {
+		set.Put(rec.ID(), rec)
 	}
 	var buf bytes.Buffer
 	if _, err := set.Commit().WriteTo(&buf); err != nil {
@@ -97,8 +97,8 @@ func TestPerSIMRenderMatchesFullRender(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%s: per-SIM text (%d bytes) differs from a render from scratch (%d bytes)", what, len(got), len(want))
 		}
-		if c := st().set.LastCommit(); c.Objects != len(st().sims) {
-			t.Fatalf("%s: the set holds %d SIMs, the state %d", what, c.Objects, len(st().sims))
+		if c := st().set.LastCommit(); c.Objects != st().sims.len() {
+			t.Fatalf("%s: the set holds %d SIMs, the state %d", what, c.Objects, st().sims.len())
 		}
 	}
 	pick := func() soracomfake.SIMState {

@@ -276,7 +276,7 @@ func TestVisitedNetwork(t *testing.T) {
 	target := Target{Account: "a", Coverage: soracom.CoverageGlobal}
 	st := src.take(target, sim)
 	st.mu.Lock()
-	st.sims[sim.SimID].visited = &soracom.LocationRegistrationStatus{
+	st.sims.get(sim.SimID).detail.visited = &soracom.LocationRegistrationStatus{
 		EPS: &soracom.LocationRegistration{VPLMN: "440010"},
 		CS:  &soracom.LocationRegistration{VPLMN: "44020"},
 	}

@@ -169,18 +169,31 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	}()
 	st := s.state(t)
 	st.mu.Lock()
-	listing := make([]listedSIM, 0, len(st.sims)+len(st.sims)/64)
+	n := st.begin()
 	st.mu.Unlock()
+	var (
+		l        listedSIM // reused: nothing of a decoded SIM outlives its turn
+		operator string
+	)
 	err := t.Client.ListSims(ctx, func(sim *soracom.Sim) error {
-		if s.opts.Filter.Match(sim) {
-			listing = append(listing, s.listed(sim))
+		if !s.opts.Filter.Match(sim) {
+			return nil
 		}
+		s.reduce(&l, sim)
+		if operator == "" {
+			operator = intern(l.operatorID)
+		}
+		st.mu.Lock()
+		st.take(&l, n)
+		st.mu.Unlock()
 		return nil
 	})
 	// The data is as of the end of the listing: its last page.
 	listedAt := s.opts.Now()
 	<-gdone
 	if err != nil {
+		// What the pages read so far said is kept (it is newer), but no
+		// SIM is forgotten on the word of an incomplete listing.
 		return nil, err
 	}
 	if gerr != nil && ctx.Err() != nil {
@@ -194,15 +207,14 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 	} else {
 		st.setGroups(groups)
 	}
-	st.merge(listing)
+	st.sweep(n)
 	st.listedAt = listedAt
 	if id := t.Client.OperatorID(); id != "" {
 		st.operator = id
-	} else if len(listing) > 0 {
-		st.operator = listing[0].f.operatorID
+	} else if operator != "" {
+		st.operator = operator
 	}
 	st.mu.Unlock()
-	listing = nil
 
 	s.readSessionEvents(ctx, t, st)
 	if s.opts.CellLocations {
@@ -250,13 +262,13 @@ func (s *Sessions) Knows(t Target, ref SIMRef) bool {
 }
 
 func (st *targetState) resolve(ref SIMRef) string {
-	if ref.SimID != "" {
-		if _, ok := st.sims[ref.SimID]; ok {
-			return ref.SimID
-		}
+	if ref.SimID != "" && st.sims.get(ref.SimID) != nil {
+		return ref.SimID
 	}
 	if ref.IMSI != "" {
-		return st.imsis[ref.IMSI]
+		if rec := st.imsis[digitKey(ref.IMSI)]; rec != nil {
+			return rec.ID()
+		}
 	}
 	return ""
 }
@@ -272,7 +284,7 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 		return nil, ErrNotListed
 	}
 	type fetched struct {
-		sim     listedSIM
+		sim     *listedSIM
 		visited *soracom.LocationRegistrationStatus
 	}
 	var got []fetched
@@ -293,17 +305,19 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 	defer st.mu.Unlock()
 	for i := range got {
 		f := &got[i]
-		rec := st.sims[f.sim.id]
+		rec := st.sims.get(f.sim.id)
 		first := rec == nil
 		if first {
-			rec = &simRecord{id: f.sim.id, listed: st.listings}
-			st.sims[f.sim.id] = rec
+			// Kept until a complete listing does not have it.
+			rec = &simRecord{listed: st.listing}
+			st.sims.add(f.sim, rec)
 		}
-		if first || f.sim.f.lastUpdatedAt >= rec.f.lastUpdatedAt {
-			st.observe(rec, &f.sim, first)
+		if first || f.sim.core.updated >= rec.core.updated {
+			st.observe(rec, f.sim, first)
 		}
-		if f.visited != nil && !reflect.DeepEqual(f.visited, rec.visited) {
-			rec.visited = f.visited
+		// The visited network is shown per SIM only.
+		if d := rec.detail; d != nil && f.visited != nil && !reflect.DeepEqual(f.visited, d.visited) {
+			d.visited = f.visited
 			st.touch(rec)
 		}
 	}
@@ -325,7 +339,9 @@ func (s *Sessions) fetchOne(ctx context.Context, t Target, st *targetState, ref 
 			return nil, nil, err
 		}
 		visited = sub.LocationRegistrationStatus
-		if simID == "" {
+		// The subscriber names its SIM for sure; the IMSI index may
+		// only have guessed (digitKey).
+		if sub.SimID != "" {
 			simID = sub.SimID
 		}
 	}
@@ -379,7 +395,7 @@ func (s *Sessions) renderLocked(st *targetState, t Target) *poll.Result {
 	fleet.Add(famPerSIMSeries, float64(series), operatorID, cov)
 	fleet.Add(famPerSIMDropped, boolValue(drop || s.opts.Aggregate), operatorID, cov)
 
-	res := &poll.Result{OperatorID: operatorID, Items: len(st.sims), Families: fleet.Build(), ListedAt: st.listedAt}
+	res := &poll.Result{OperatorID: operatorID, Items: st.sims.len(), Families: fleet.Build(), ListedAt: st.listedAt}
 	if !drop && view != nil && view.Objects() > 0 {
 		res.Objects = view
 	}
@@ -396,14 +412,15 @@ type sampleAdder interface {
 // the record marks the SIM (touch), a change to the group names marks every
 // SIM, a position learnt marks the SIMs in that cell (relocate).
 func (s *Sessions) renderSIM(b sampleAdder, st *targetState, rec *simRecord) {
-	f := &rec.f
-	id, imsi, name := rec.id, f.imsi, f.name
+	d := rec.detail
+	f := &d.f
+	id, imsi, name := d.id, f.imsi, f.name
 	b.Add(famSessionOnline, boolValue(f.online), id, imsi, name)
 
 	info := make([]string, 0, len(s.famInfo.Labels))
 	info = append(info, id, imsi, f.msisdn, name, f.groupID, st.groups[f.groupID], f.status, f.speedClass,
 		f.subscription, f.moduleType, f.simType, f.operatorID, string(st.coverage))
-	info = append(info, rec.tags...)
+	info = append(info, d.tags...)
 	b.Add(s.famInfo, 1, info...)
 
 	if f.lastUpdatedAt > 0 {
@@ -421,29 +438,29 @@ func (s *Sessions) renderSIM(b sampleAdder, st *targetState, rec *simRecord) {
 	if f.expiry > 0 {
 		b.Add(famExpiry, f.expiry.Seconds(), id, imsi, name)
 	}
-	rec.located = false
+	d.located = false
 	if f.online {
-		b.Add(famSessionInfo, 1, sessionInfoLabels(rec, visitedPLMN(rec.visited))...)
+		b.Add(famSessionInfo, 1, sessionInfoLabels(d, visitedPLMN(d.visited))...)
 		if s.opts.CellLocations {
 			if pos := s.cells.position(&f.cell); pos != nil {
 				b.Add(famLatitude, pos.Lat, id, imsi)
 				b.Add(famLongitude, pos.Lon, id, imsi)
-				rec.located = true
+				d.located = true
 			}
 		}
 	}
-	renderVisited(b, rec.visited, id, imsi)
-	b.Add(famCellChanges, rec.cellChanges, id, imsi)
-	b.Add(famIMEIChanges, rec.imeiChanges, id, imsi)
+	renderVisited(b, d.visited, id, imsi)
+	b.Add(famCellChanges, d.cellChanges, id, imsi)
+	b.Add(famIMEIChanges, d.imeiChanges, id, imsi)
 	if s.opts.SessionEvents {
 		for k := range eventKinds {
-			b.Add(famSessionEvents, rec.events[k], id, imsi, eventLabels[k])
+			b.Add(famSessionEvents, d.events[k], id, imsi, eventLabels[k])
 		}
 	}
 	if s.opts.SeedMetric {
 		// The original script listed subscribers, so it had one series per
 		// IMSI, online when that IMSI carries the session.
-		for _, other := range rec.seedIMSIs() {
+		for _, other := range d.seedIMSIs() {
 			b.Add(famSeed, boolValue(f.online && other == imsi), other, name)
 		}
 	}

@@ -34,8 +34,8 @@ var (
 // sessionInfoLabels renders the label values of soracom_sim_session_info for
 // an online SIM. Absent fields are empty strings, never "0": 0 is a valid
 // MNC or LAC.
-func sessionInfoLabels(rec *simRecord, plmn string) []string {
-	f := &rec.f
+func sessionInfoLabels(d *simDetail, plmn string) []string {
+	f := &d.f
 	c := &f.cell
 	mcc, mnc, tac, eci, lac, ci := "", "", "", "", "", ""
 	if c.has != 0 {
@@ -43,7 +43,7 @@ func sessionInfoLabels(rec *simRecord, plmn string) []string {
 		mnc = formatMNC(c.get(hasMCC), c.get(hasMNC), plmn)
 		tac, eci, lac, ci = optInt(c.get(hasTAC)), optInt(c.get(hasECI)), optInt(c.get(hasLAC)), optInt(c.get(hasCI))
 	}
-	return []string{rec.id, f.imsi, f.imei, c.radio, mcc, mnc, tac, eci, lac, ci, f.ueIP, f.vpgID}
+	return []string{d.id, f.imsi, f.imei, c.radio, mcc, mnc, tac, eci, lac, ci, f.ueIP, f.vpgID}
 }
 
 func optInt(v *int64) string {

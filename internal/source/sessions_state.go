@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -125,54 +126,108 @@ func intern(s string) string {
 	return unique.Make(s).Value()
 }
 
-// listedSIM is one SIM of a listing or refresh, reduced to what the source
-// keeps: the decoded Sim is garbage as soon as this is made.
-type listedSIM struct {
-	id   string
-	f    simFields
-	tags []string // values of SessionsOptions.TagLabels, in order
-	// imsis are the SIM's subscriber IMSIs, sorted, when they are not
-	// just the one in f.imsi (nil for most SIMs).
-	imsis []string
+// simCore is what both modes keep of a SIM's listing entry: what the
+// fleet-level gauges count, what tells a session change, and the IMSI the
+// webhook finds the SIM by. It is comparable and holds no string.
+type simCore struct {
+	fleet   unique.Handle[fleetKey] // status and speed class, shared
+	imsi    uint64                  // digitKey of the IMSI the SIM reports
+	updated soracom.Millis          // sessionStatus.lastUpdatedAt
+	online  bool
 }
 
-// listed reduces a Sim to what the source keeps.
-func (s *Sessions) listed(sim *soracom.Sim) listedSIM {
+// listedSIM is one SIM of a listing or refresh, reduced to what the source
+// keeps. A listing reuses one for every SIM: nothing in it is kept as is
+// (the slices are copied when a record takes them), and the decoded Sim is
+// garbage as soon as it is made.
+type listedSIM struct {
+	id     string
+	key    packedID
+	packed bool // id packs into key
+	core   simCore
+	// cell and imei are the current session's (0: offline, or not sent),
+	// compared with the last ones seen to count changes.
+	cell, imei uint64
+	// imsis are the digitKeys of every subscriber IMSI, sorted, when they
+	// are not just core.imsi (empty for most SIMs).
+	imsis      []uint64
+	operatorID string
+
+	// The rest only in per-SIM mode.
+	f        simFields
+	tags     []string // values of SessionsOptions.TagLabels, in order
+	imsiStrs []string // the subscriber IMSIs, sorted, when not just f.imsi
+}
+
+// reduce fills l from a decoded SIM.
+func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
 	imsi, msisdn := sim.Identity()
-	l := listedSIM{id: sim.SimID, f: simFields{
+	ss := sim.SessionStatus
+	online := ss != nil && ss.Online
+	l.id = sim.SimID
+	l.key, l.packed = packID(sim.SimID)
+	l.core = simCore{fleet: unique.Make(fleetKey{sim.Status, sim.SpeedClass}), imsi: digitKey(imsi),
+		updated: lastUpdated(sim), online: online}
+	l.operatorID = sim.OperatorID
+	l.cell, l.imei = 0, 0
+	var cell cellID
+	if online {
+		cell = cellOf(ss.Cell)
+		l.cell, l.imei = cellHash(&cell), digitKey(ss.IMEI)
+	}
+	// Each entry's own imsi field: the spec does not say what the
+	// subscribers map is keyed by.
+	l.imsis = l.imsis[:0]
+	l.imsiStrs = l.imsiStrs[:0]
+	for sub := range sim.Subscribers() {
+		l.imsis = append(l.imsis, digitKey(sub.IMSI))
+		if !s.opts.Aggregate {
+			l.imsiStrs = append(l.imsiStrs, sub.IMSI)
+		}
+	}
+	l.imsis = soleOther(l.imsis, l.core.imsi)
+	if s.opts.Aggregate {
+		return
+	}
+	l.imsiStrs = soleOther(l.imsiStrs, imsi)
+	l.f = simFields{
 		imsi: imsi, msisdn: msisdn, name: sim.Name(),
 		groupID: intern(sim.GroupID), status: intern(sim.Status), speedClass: intern(sim.SpeedClass),
 		subscription: intern(subscriptionOf(sim, imsi)), moduleType: intern(sim.ModuleType), simType: intern(sim.Type),
 		operatorID: intern(sim.OperatorID), lastUpdatedAt: lastUpdated(sim),
 		locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
-	}}
+	}
 	if ps := sim.PreviousSession; ps != nil {
 		l.f.previousEnd = ps.DeletedTime
 	}
 	if a := sim.ArcSessionStatus; a != nil {
 		l.f.arcUpdatedAt = a.LastUpdatedAt
 	}
-	if ss := sim.SessionStatus; ss != nil && ss.Online {
+	if online {
 		l.f.online = true
-		l.f.imei, l.f.ueIP, l.f.vpgID, l.f.cell = ss.IMEI, ss.UEIPAddress, intern(ss.VPGID), cellOf(ss.Cell)
+		l.f.imei, l.f.ueIP, l.f.vpgID, l.f.cell = ss.IMEI, ss.UEIPAddress, intern(ss.VPGID), cell
 	}
-	if len(s.opts.TagLabels) > 0 {
-		l.tags = make([]string, len(s.opts.TagLabels))
-		for i, tag := range s.opts.TagLabels {
-			l.tags[i] = sim.Tags[tag]
-		}
+	l.tags = l.tags[:0]
+	for _, tag := range s.opts.TagLabels {
+		l.tags = append(l.tags, sim.Tags[tag])
 	}
-	// Each entry's own imsi field: the spec does not say what the
-	// subscribers map is keyed by.
-	var imsis []string
-	for sub := range sim.Subscribers() {
-		imsis = append(imsis, sub.IMSI)
-	}
+}
+
+// soleOther sorts and dedupes a SIM's IMSIs, and empties them when they
+// are only the one the SIM reports.
+func soleOther[T cmp.Ordered](imsis []T, reported T) []T {
 	slices.Sort(imsis)
 	imsis = slices.Compact(imsis)
-	if len(imsis) > 0 && !(len(imsis) == 1 && imsis[0] == imsi) {
-		l.imsis = imsis
+	if len(imsis) == 1 && imsis[0] == reported {
+		return imsis[:0]
 	}
+	return imsis
+}
+
+// listed reduces a Sim on its own (a refresh, a test).
+func (s *Sessions) listed(sim *soracom.Sim) *listedSIM {
+	l := &listedSIM{}
+	s.reduce(l, sim)
 	return l
 }
 
@@ -191,42 +246,84 @@ func subscriptionOf(sim *soracom.Sim, imsi string) string {
 
 // seedIMSIs are the IMSIs of the compatibility metric: every subscriber
 // IMSI, or the SIM's IMSI when the listing named none.
-func (r *simRecord) seedIMSIs() []string {
-	if r.imsis != nil {
-		return r.imsis
+func (d *simDetail) seedIMSIs() []string {
+	if d.imsis != nil {
+		return d.imsis
 	}
-	if r.f.imsi == "" {
+	if d.f.imsi == "" {
 		return nil
 	}
-	return []string{r.f.imsi}
+	return []string{d.f.imsi}
 }
 
-// simRecord is what the source remembers of one SIM between polls: what its
-// lines are rendered from, the baselines that changes are observed against,
-// and its counters. The rendered lines themselves live in the target's
-// ObjectSet.
+// simRecord is what the source remembers of one SIM between polls: what
+// the fleet-level series and the webhook need in both modes (about 100
+// bytes, no string: a million SIMs fit in aggregate mode), and in per-SIM
+// mode a detail with what its lines are rendered from and its counters.
+// The rendered lines themselves live in the target's ObjectSet.
 type simRecord struct {
-	id    string
-	f     simFields
-	tags  []string
-	imsis []string
-	// listed is the number of the last listing that had the SIM.
-	listed uint64
-
-	cell cellID // last cell seen online (has == 0: none yet)
-	imei string // last IMEI seen online
-
-	cellChanges, imeiChanges float64
+	key    packedID   // the SIM ID, when it packs (else extra.id)
+	extra  *simExtra  // what few SIMs have; nil for most
+	detail *simDetail // per-SIM mode only
+	core   simCore
+	// cellSeen and imeiSeen are the last cell (cellHash) and IMEI
+	// (digitKey) seen online, 0 for none yet.
+	cellSeen, imeiSeen uint64
 	// eventCursor is the time of the newest session event counted (or, for
 	// a SIM first seen, its lastUpdatedAt then): reads start just after it,
 	// so no event is counted twice.
 	eventCursor soracom.Millis
-	events      [eventKinds]float64
-	queued      bool
+	// listed is the number of the last listing that had the SIM.
+	listed uint32
+	queued bool
+	// gone records that the SIM was forgotten, for the event read queue.
+	gone bool
+}
+
+// simExtra holds what only a few SIMs need.
+type simExtra struct {
+	id    string   // a SIM ID that is not digits
+	imsis []uint64 // digitKeys of every subscriber IMSI, when not just core.imsi
+}
+
+func (r *simRecord) extraOf() *simExtra {
+	if r.extra == nil {
+		r.extra = &simExtra{}
+	}
+	return r.extra
+}
+
+func (r *simRecord) otherIMSIs() []uint64 {
+	if r.extra == nil {
+		return nil
+	}
+	return r.extra.imsis
+}
+
+// ID returns the SIM ID.
+func (r *simRecord) ID() string {
+	switch {
+	case r.detail != nil:
+		return r.detail.id
+	case r.extra != nil && r.extra.id != "":
+		return r.extra.id
+	}
+	return r.key.String()
+}
+
+// simDetail is what per-SIM mode keeps besides the core: the fields the
+// SIM's lines show and its own counters.
+type simDetail struct {
+	id    string
+	f     simFields
+	tags  []string
+	imsis []string
+
+	cellChanges, imeiChanges float64
+	events                   [eventKinds]float64
 	// located records that the SIM's lines were rendered with a cell
 	// position, so that a position learnt later renders them again.
 	located bool
-
 	// visited is the subscriber's locationRegistrationStatus, known only
 	// after a subscriber lookup (the Sim schema has no such field).
 	visited *soracom.LocationRegistrationStatus
@@ -244,13 +341,15 @@ type fleetCounters struct {
 type targetState struct {
 	mu       sync.Mutex
 	coverage soracom.Coverage
-	listings uint64
-	sims     map[string]*simRecord
+	// listing is the number of the listing under way, or of the last one:
+	// every listing, complete or not, takes a new number.
+	listing uint32
+	sims    simRecords
 	// set holds the per-SIM lines, by SIM ID; nil in aggregate mode.
 	set      *exposition.ObjectSet[*simRecord]
-	imsis    map[string]string // every IMSI of a SIM → its ID, for the webhook
-	queue    []string          // SIMs waiting for a session event read, oldest first
-	groups   map[string]string // group ID → name
+	imsis    map[uint64]*simRecord // every IMSI of a SIM (digitKey) → the SIM, for the webhook
+	queue    []*simRecord          // SIMs waiting for a session event read, oldest first
+	groups   map[string]string     // group ID → name
 	operator string
 	fleet    fleetCounters
 	// counts and online are the fleet-level gauges, kept up to date as SIMs
@@ -286,8 +385,7 @@ func (s *states) get(t Target, create func(*targetState)) *targetState {
 		if s.m == nil {
 			s.m = map[targetKey]*targetState{}
 		}
-		st = &targetState{coverage: t.Coverage, sims: map[string]*simRecord{}, imsis: map[string]string{},
-			counts: map[fleetKey]int{}}
+		st = &targetState{coverage: t.Coverage, imsis: map[uint64]*simRecord{}, counts: map[fleetKey]int{}}
 		create(st)
 		s.m[k] = st
 	}
@@ -305,43 +403,55 @@ func (s *Sessions) state(t Target) *targetState {
 	})
 }
 
-// merge takes in a complete listing. A SIM a webhook refreshed after the
-// listing was read keeps the newer view. SIMs no longer listed are
-// forgotten, with their per-SIM counters and lines.
-func (st *targetState) merge(listing []listedSIM) {
-	st.listings++
-	for i := range listing {
-		l := &listing[i]
-		rec := st.sims[l.id]
-		first := rec == nil
-		if first {
-			rec = &simRecord{id: l.id}
-			st.sims[l.id] = rec
-		}
-		if rec.listed == st.listings {
-			continue // listed twice (the API moved it between pages)
-		}
-		rec.listed = st.listings
-		if !first && l.f.lastUpdatedAt < rec.f.lastUpdatedAt {
-			continue
-		}
-		st.observe(rec, l, first)
+// A listing is merged SIM by SIM as its pages arrive: begin numbers it,
+// take merges each SIM, and only once the listing is complete does sweep
+// forget the SIMs it did not have. A listing that fails half way forgets
+// nothing, and what it did read is newer than what it replaced.
+
+// begin starts a listing and returns its number.
+func (st *targetState) begin() uint32 {
+	st.listing++
+	return st.listing
+}
+
+// take merges one SIM of listing n. A SIM a webhook refreshed after the
+// listing read it keeps the newer view.
+func (st *targetState) take(l *listedSIM, n uint32) {
+	rec := st.sims.get(l.id)
+	first := rec == nil
+	if first {
+		rec = &simRecord{}
+		st.sims.add(l, rec)
 	}
-	for _, rec := range st.sims {
-		if rec.listed != st.listings {
+	if rec.listed == n {
+		return // listed twice (the API moved it between pages)
+	}
+	rec.listed = n
+	if !first && l.core.updated < rec.core.updated {
+		return
+	}
+	st.observe(rec, l, first)
+}
+
+// sweep ends listing n, complete: SIMs it did not have are forgotten, with
+// their per-SIM counters and lines.
+func (st *targetState) sweep(n uint32) {
+	for rec := range st.sims.all() {
+		if rec.listed != n {
 			st.forget(rec)
 		}
 	}
-	st.queue = slices.DeleteFunc(st.queue, func(id string) bool { return st.sims[id] == nil })
+	st.queue = slices.DeleteFunc(st.queue, func(rec *simRecord) bool { return rec.gone })
 }
 
 // forget drops a SIM that is gone, with everything kept for it.
 func (st *targetState) forget(rec *simRecord) {
 	st.count(rec, -1)
 	st.unindex(rec)
-	delete(st.sims, rec.id)
+	st.sims.remove(rec)
+	rec.gone = true
 	if st.set != nil {
-		st.set.Delete(rec.id)
+		st.set.Delete(rec.ID())
 	}
 }
 
@@ -360,40 +470,40 @@ func (st *targetState) setGroups(groups map[string]string) {
 // touch marks the SIM's lines to be rendered again at the next commit.
 func (st *targetState) touch(rec *simRecord) {
 	if st.set != nil {
-		st.set.Put(rec.id, rec)
+		st.set.Put(rec.ID(), rec)
 	}
 }
 
 // count adds d times the SIM to the fleet-level gauges.
 func (st *targetState) count(rec *simRecord, d int) {
-	k := fleetKey{rec.f.status, rec.f.speedClass}
+	k := rec.core.fleet.Value()
 	if n := st.counts[k] + d; n > 0 {
 		st.counts[k] = n
 	} else {
 		delete(st.counts, k)
 	}
-	if rec.f.online {
+	if rec.core.online {
 		st.online += d
 	}
 }
 
 func (st *targetState) index(rec *simRecord) {
-	for _, imsi := range rec.imsis {
-		st.imsis[imsi] = rec.id
+	for _, k := range rec.otherIMSIs() {
+		st.imsis[k] = rec
 	}
-	if rec.f.imsi != "" {
-		st.imsis[rec.f.imsi] = rec.id
+	if rec.core.imsi != 0 {
+		st.imsis[rec.core.imsi] = rec
 	}
 }
 
 func (st *targetState) unindex(rec *simRecord) {
-	for _, imsi := range rec.imsis {
-		if st.imsis[imsi] == rec.id {
-			delete(st.imsis, imsi)
+	for _, k := range rec.otherIMSIs() {
+		if st.imsis[k] == rec {
+			delete(st.imsis, k)
 		}
 	}
-	if st.imsis[rec.f.imsi] == rec.id {
-		delete(st.imsis, rec.f.imsi)
+	if st.imsis[rec.core.imsi] == rec {
+		delete(st.imsis, rec.core.imsi)
 	}
 }
 
@@ -409,51 +519,82 @@ func lastUpdated(sim *soracom.Sim) soracom.Millis {
 // changed (lastUpdatedAt moved, or online differs), and marks the SIM's
 // lines to be rendered again when anything they show changed.
 func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
-	f := &l.f
-	changed := first || *f != rec.f || !slices.Equal(l.tags, rec.tags) || !slices.Equal(l.imsis, rec.imsis)
+	c := &l.core
+	moved := c.online && (l.cell != 0 && l.cell != rec.cellSeen || l.imei != 0 && l.imei != rec.imeiSeen)
+	d := rec.detail
+	changed := first || moved || *c != rec.core || !slices.Equal(l.imsis, rec.otherIMSIs()) ||
+		(d != nil && (l.f != d.f || !slices.Equal(l.tags, d.tags) || !slices.Equal(l.imsiStrs, d.imsis)))
 	if !changed {
 		return // the counters below only move on a change
 	}
-	if f.online {
-		if f.cell.has != 0 {
-			if rec.cell.has != 0 && f.cell != rec.cell {
-				rec.cellChanges++
+	if st.set != nil && d == nil {
+		d = &simDetail{id: l.id}
+		rec.detail = d
+	}
+	if c.online {
+		if l.cell != 0 {
+			if rec.cellSeen != 0 && l.cell != rec.cellSeen {
 				st.fleet.cellChanges++
+				if d != nil {
+					d.cellChanges++
+				}
 			}
-			rec.cell = f.cell
+			rec.cellSeen = l.cell
 		}
-		if f.imei != "" {
-			if rec.imei != "" && f.imei != rec.imei {
-				rec.imeiChanges++
+		if l.imei != 0 {
+			if rec.imeiSeen != 0 && l.imei != rec.imeiSeen {
 				st.fleet.imeiChanges++
+				if d != nil {
+					d.imeiChanges++
+				}
 			}
-			rec.imei = f.imei
+			rec.imeiSeen = l.imei
 		}
 	}
 	switch {
 	case first:
 		// Reading every SIM's history would make calls grow with the fleet:
 		// a SIM first seen is counted from now on.
-		rec.eventCursor = f.lastUpdatedAt
-	case f.lastUpdatedAt > rec.f.lastUpdatedAt || f.online != rec.f.online:
+		rec.eventCursor = c.updated
+	case c.updated > rec.core.updated || c.online != rec.core.online:
 		if !rec.queued {
 			rec.queued = true
-			st.queue = append(st.queue, rec.id)
+			st.queue = append(st.queue, rec)
 		}
 	}
 	if !first {
 		st.count(rec, -1)
 		st.unindex(rec)
 	}
-	rec.f = *f
-	// Unchanged slices keep their old copy: the listing's is garbage.
-	if !slices.Equal(l.tags, rec.tags) {
-		rec.tags = l.tags
+	rec.core = *c
+	// l is reused for the next SIM: slices are copied, and unchanged ones
+	// keep their old copy.
+	if !slices.Equal(l.imsis, rec.otherIMSIs()) {
+		if len(l.imsis) > 0 || rec.extra != nil {
+			rec.extraOf().imsis = cloneOrNil(l.imsis)
+		}
+		if rec.extra != nil && rec.extra.id == "" && len(rec.extra.imsis) == 0 {
+			rec.extra = nil
+		}
 	}
-	if !slices.Equal(l.imsis, rec.imsis) {
-		rec.imsis = l.imsis
+	if d != nil {
+		d.f = l.f
+		if !slices.Equal(l.tags, d.tags) {
+			d.tags = cloneOrNil(l.tags)
+		}
+		if !slices.Equal(l.imsiStrs, d.imsis) {
+			d.imsis = cloneOrNil(l.imsiStrs)
+		}
 	}
 	st.count(rec, 1)
 	st.index(rec)
 	st.touch(rec)
+}
+
+// cloneOrNil copies a slice of a reused listedSIM; empty is nil.
+func cloneOrNil[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
 }
