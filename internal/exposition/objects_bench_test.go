@@ -3,6 +3,7 @@ package exposition
 import (
 	"bytes"
 	"fmt"
+	"github.com/soracom-exporter/soracom_exporter/internal/cputime"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -130,8 +131,8 @@ func BenchmarkObjectSet(b *testing.B) {
 // reportCPU, deferred at the start of a benchmark, reports the CPU time
 // per operation (cpu-ms/op) besides the wall time.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := cputime.Used()
 	return func() {
-		b.ReportMetric(float64(cpuTime()-start)/1e6/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(cputime.Used()-start)/1e6/float64(b.N), "cpu-ms/op")
 	}
 }

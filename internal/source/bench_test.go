@@ -2,6 +2,7 @@ package source
 
 import (
 	"fmt"
+	"github.com/soracom-exporter/soracom_exporter/internal/cputime"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -136,12 +137,12 @@ func BenchmarkRender(b *testing.B) {
 				}
 				runtime.GC()
 				b.StartTimer()
-				start := cpuTime()
+				start := cputime.Used()
 				st.mu.Lock()
 				st.merge(listing)
 				s.renderLocked(st, t)
 				st.mu.Unlock()
-				cpu += cpuTime() - start
+				cpu += cputime.Used() - start
 			}
 			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 		})
@@ -166,9 +167,9 @@ func BenchmarkRender(b *testing.B) {
 // reportCPU reports the CPU time per operation when the returned function
 // is called (deferred) at the end of a benchmark.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := cputime.Used()
 	return func() {
-		b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(cputime.Used()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 	}
 }
 
