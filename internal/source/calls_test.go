@@ -33,11 +33,7 @@ func callsPerCycle(t testing.TB) {
 	// 10,000 SIMs under the race detector would take most of the run.
 	srv := httptest.NewServer(fake.Handler(soracomfake.CoverageJapan))
 	defer srv.Close()
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, srv.URL)
 	src := NewSessions(SessionsOptions{SessionEvents: true})
 	target := Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 	if _, err := src.Poll(context.Background(), target); err != nil {
@@ -100,11 +96,7 @@ func BenchmarkRefresh10kSIMs(b *testing.B) {
 	fake := soracomfake.New(soracomfake.Options{Seed: 52, SIMs: 10_000, Coverages: []string{"jp"}})
 	srv := httptest.NewServer(fake.Handler(soracomfake.CoverageJapan))
 	defer srv.Close()
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := fakeClient(b, fake, srv.URL)
 	src := NewSessions(SessionsOptions{SessionEvents: true})
 	target := Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 	if _, err := src.Poll(context.Background(), target); err != nil {

@@ -24,6 +24,18 @@ type env struct {
 	target Target
 }
 
+// fakeClient is an API client of the fake served at url, with the fake's
+// credentials.
+func fakeClient(tb testing.TB, fake *soracomfake.Fake, url string) *soracom.Client {
+	tb.Helper()
+	cr := fake.Credentials()
+	c, err := soracom.New(soracom.Options{Endpoint: url, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
 func newEnv(t *testing.T, fo soracomfake.Options, opts SessionsOptions) *env {
 	t.Helper()
 	if fo.Coverages == nil {
@@ -44,11 +56,7 @@ func newEnv(t *testing.T, fo soracomfake.Options, opts SessionsOptions) *env {
 			apispec.Require(t, v)
 		}
 	})
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, srv.URL)
 	return &env{t: t, fake: fake, src: NewSessions(opts),
 		target: Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c}}
 }

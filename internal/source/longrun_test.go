@@ -25,11 +25,7 @@ func TestMonthOfChurn(t *testing.T) {
 	fake := soracomfake.New(soracomfake.Options{Seed: 90, SIMs: 80, Coverages: []string{"jp"}, DefaultRateLimit: 1_000_000})
 	srv := httptest.NewServer(fake.Handler(soracomfake.CoverageJapan))
 	defer srv.Close()
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, srv.URL)
 	e := &env{t: t, fake: fake, src: NewSessions(SessionsOptions{SessionEvents: true, SeedMetric: true}),
 		target: Target{Account: "month", Coverage: soracom.CoverageJapan, Client: c}}
 	rng := rand.New(rand.NewPCG(90, 3))

@@ -29,11 +29,7 @@ func pollFake(t *testing.T, fo soracomfake.Options, opts SessionsOptions) (*sora
 	v := apispec.New()
 	srv := httptest.NewServer(v.Wrap(fake.Handler(soracomfake.CoverageJapan)))
 	defer srv.Close()
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, fake, srv.URL)
 	res, err := NewSessions(opts).Poll(context.Background(), Target{Account: "test", Coverage: soracom.CoverageJapan, Client: c})
 	if err != nil {
 		t.Fatal(err)

@@ -19,11 +19,7 @@ func benchTarget(b *testing.B, sims int) (*soracomfake.Fake, Target) {
 		Start: time.Date(2025, time.November, 3, 0, 0, 0, 0, time.UTC)})
 	srv := httptest.NewServer(fake.Handler("jp"))
 	b.Cleanup(srv.Close)
-	cr := fake.Credentials()
-	c, err := soracom.New(soracom.Options{Endpoint: srv.URL, Credentials: soracom.Credentials{AuthKeyID: cr.AuthKeyID, AuthKey: soracom.Secret(cr.AuthKey)}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	c := fakeClient(b, fake, srv.URL)
 	return fake, Target{Account: "bench", Coverage: soracom.CoverageJapan, Client: c}
 }
 
