@@ -27,8 +27,9 @@ package exposition
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/flate"
+	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -36,6 +37,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/flate"
 )
 
 // Type is a metric type as written on the # TYPE line.
@@ -79,23 +82,124 @@ func NewFamily(name, help string, typ Type, labels ...string) *Family {
 // Header returns the pre-rendered HELP and TYPE lines.
 func (f *Family) Header() *Fragment { return &f.header }
 
-// Fragment is a piece of exposition text, also kept as sync-flushed raw
-// DEFLATE data, with the CRC-32 (IEEE) of the text.
+// Fragment is a piece of exposition text as sync-flushed raw DEFLATE data,
+// with the CRC-32 (IEEE) and length of the text. A fragment made by
+// NewFragment also keeps its text; the fragments of an ObjectSet keep only
+// the DEFLATE data (about an eighth of the text), and give their text back
+// by inflating it: a gzip scrape, the usual one, never needs the text.
 type Fragment struct {
-	Plain   []byte
+	plain   []byte // nil when only the DEFLATE data is kept
 	Deflate []byte
 	CRC     uint32
-	// shift is x^(8·len(Plain)) mod P, what combining this fragment's CRC
+	// shift is x^(8·len(text)) mod P, what combining this fragment's CRC
 	// with the CRC of the text before it takes (see crc32Shift).
 	shift uint32
+	size  int
 }
 
-// NewFragment compresses plain. The caller must not change plain afterwards.
+// NewFragment compresses plain and keeps it. The caller must not change
+// plain afterwards.
 func NewFragment(plain []byte) Fragment {
 	c := compressors.Get().(*compressor)
 	defer compressors.Put(c)
-	return c.fragment(plain)
+	fr := c.fragment(plain)
+	fr.plain = plain
+	return fr
 }
+
+// Len returns the length of the text.
+func (f *Fragment) Len() int { return f.size }
+
+// Text returns the text: the fragment's own when it keeps it (do not change
+// it), else a new slice inflated from the DEFLATE data.
+func (f *Fragment) Text() []byte {
+	if f.plain != nil || f.size == 0 {
+		return f.plain
+	}
+	b, err := f.AppendText(make([]byte, 0, f.size))
+	if err != nil {
+		// Only the package makes fragments, from data it compressed itself.
+		panic("exposition: " + err.Error())
+	}
+	return b
+}
+
+// AppendText appends the text to b.
+func (f *Fragment) AppendText(b []byte) ([]byte, error) {
+	if f.plain != nil || f.size == 0 {
+		return append(b, f.plain...), nil
+	}
+	n := len(b)
+	b = slices.Grow(b, f.size)[:n+f.size]
+	if err := f.inflate(func(r io.Reader) error { _, err := io.ReadFull(r, b[n:]); return err }); err != nil {
+		return b[:n], err
+	}
+	return b, nil
+}
+
+// WriteText writes the text to w.
+func (f *Fragment) WriteText(w io.Writer) (int64, error) {
+	if f.plain != nil || f.size == 0 {
+		n, err := w.Write(f.plain)
+		return int64(n), err
+	}
+	var n int64
+	err := f.inflate(func(r io.Reader) error {
+		var err error
+		n, err = io.CopyN(w, r, int64(f.size))
+		return err
+	})
+	return n, err
+}
+
+// inflate hands read a reader of the text, which read must read to its
+// length, and checks that the DEFLATE data held exactly that much.
+func (f *Fragment) inflate(read func(io.Reader) error) error {
+	in := inflaters.Get().(*inflater)
+	defer inflaters.Put(in)
+	in.src.Reset(f.Deflate)
+	in.end.Reset(finalBlock)
+	if in.zr == nil {
+		in.zr = flate.NewReader(in)
+	} else if err := in.zr.(flate.Resetter).Reset(in, nil); err != nil {
+		return err
+	}
+	if err := read(in.zr); err != nil {
+		return fmt.Errorf("inflating a fragment of %d bytes: %w", f.size, err)
+	}
+	// The fragment ends with a sync flush, and the final block comes next.
+	if n, err := in.zr.Read(in.probe[:]); n != 0 || err != io.EOF {
+		return fmt.Errorf("inflating a fragment of %d bytes: longer than its length", f.size)
+	}
+	return nil
+}
+
+// inflater reads a fragment's DEFLATE data followed by a final empty block,
+// which makes it a complete DEFLATE stream. It is a ByteReader, so the
+// decompressor reads it directly instead of through a buffer of its own.
+type inflater struct {
+	src, end bytes.Reader
+	zr       io.ReadCloser
+	probe    [1]byte
+}
+
+func (in *inflater) Read(p []byte) (int, error) {
+	if in.src.Len() > 0 {
+		return in.src.Read(p)
+	}
+	return in.end.Read(p)
+}
+
+func (in *inflater) ReadByte() (byte, error) {
+	if in.src.Len() > 0 {
+		return in.src.ReadByte()
+	}
+	return in.end.ReadByte()
+}
+
+// inflaters keeps decompressors (tens of kilobytes each) between fragments:
+// a plain scrape of a large fleet inflates a thousand of them.
+var inflaters = sync.Pool{New: func() any { return new(inflater) }}
 
 // compressors keeps DEFLATE states between fragments: making one costs
 // most of a megabyte, many times the work of compressing a small
@@ -109,9 +213,9 @@ type compressor struct {
 	buf bytes.Buffer
 }
 
-// fragment compresses plain, which the caller must not change afterwards.
-// Every fragment starts a fresh DEFLATE state, so fragments can be placed in
-// any order and any company.
+// fragment compresses plain into a fragment that does not keep it. Every
+// fragment starts a fresh DEFLATE state, so fragments can be placed in any
+// order and any company.
 func (c *compressor) fragment(plain []byte) Fragment {
 	c.buf.Reset()
 	if c.zw == nil {
@@ -123,8 +227,8 @@ func (c *compressor) fragment(plain []byte) Fragment {
 	}
 	_, _ = c.zw.Write(plain)
 	_ = c.zw.Flush() // sync flush: ends on a byte boundary, no final block
-	return Fragment{Plain: plain, Deflate: bytes.Clone(c.buf.Bytes()), CRC: crc32.ChecksumIEEE(plain),
-		shift: xPow8n(int64(len(plain)))}
+	return Fragment{Deflate: bytes.Clone(c.buf.Bytes()), CRC: crc32.ChecksumIEEE(plain),
+		shift: xPow8n(int64(len(plain))), size: len(plain)}
 }
 
 // Builder collects samples per family for one snapshot.

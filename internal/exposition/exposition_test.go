@@ -23,7 +23,7 @@ var (
 func render(frags ...*Fragment) []byte {
 	var b []byte
 	for _, f := range frags {
-		b = append(b, f.Plain...)
+		b = append(b, f.Text()...)
 	}
 	return b
 }
@@ -140,15 +140,33 @@ func TestCRC32Combine(t *testing.T) {
 	}
 }
 
-// TestGzipOfFragmentLiterals: fragments made without NewFragment (their
-// CRC shift not precomputed) still give a valid trailer.
-func TestGzipOfFragmentLiterals(t *testing.T) {
-	a, b := NewFragment([]byte("first line\n")), NewFragment([]byte(strings.Repeat("second\n", 3000)))
-	lit := Fragment{Plain: b.Plain, Deflate: b.Deflate, CRC: b.CRC}
+// TestCompactFragmentsGiveTheirTextBack: a fragment that keeps only its
+// DEFLATE data inflates to its text, whole or streamed, and fits in a gzip
+// member with fragments that keep their text.
+func TestCompactFragmentsGiveTheirTextBack(t *testing.T) {
+	text := []byte(strings.Repeat("second{x=\"1\"} 2\n", 30000))
+	a := NewFragment([]byte("first line\n"))
+	c := compressors.Get().(*compressor)
+	b := c.fragment(bytes.Clone(text))
+	compressors.Put(c)
+	if b.plain != nil || b.Len() != len(text) {
+		t.Fatalf("compact fragment keeps %d bytes of text, Len %d", len(b.plain), b.Len())
+	}
+	if got := b.Text(); !bytes.Equal(got, text) {
+		t.Fatalf("Text: %d bytes, want %d", len(got), len(text))
+	}
+	got, err := b.AppendText([]byte("prefix "))
+	if err != nil || !bytes.Equal(got, append([]byte("prefix "), text...)) {
+		t.Fatalf("AppendText: %v", err)
+	}
+	var streamed bytes.Buffer
+	if n, err := b.WriteText(&streamed); err != nil || n != int64(len(text)) || !bytes.Equal(streamed.Bytes(), text) {
+		t.Fatalf("WriteText: %d bytes, %v", n, err)
+	}
 	var out bytes.Buffer
 	gw := NewGzipWriter(&out)
 	gw.WriteFragment(&a)
-	gw.WriteFragment(&lit)
+	gw.WriteFragment(&b)
 	if err := gw.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -156,9 +174,29 @@ func TestGzipOfFragmentLiterals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := io.ReadAll(zr)
-	if err != nil || !bytes.Equal(got, append(bytes.Clone(a.Plain), b.Plain...)) {
+	got, err = io.ReadAll(zr)
+	if err != nil || !bytes.Equal(got, append(bytes.Clone(a.Text()), text...)) {
 		t.Fatalf("decompress: %v", err)
+	}
+}
+
+// TestDamagedFragmentIsAnError: DEFLATE data that does not give exactly the
+// fragment's length is reported, never served as text.
+func TestDamagedFragmentIsAnError(t *testing.T) {
+	c := compressors.Get().(*compressor)
+	good := c.fragment([]byte(strings.Repeat("line 1\n", 1000)))
+	compressors.Put(c)
+	for name, fr := range map[string]Fragment{
+		"truncated": {Deflate: good.Deflate[:len(good.Deflate)/2], size: good.size},
+		"longer":    {Deflate: good.Deflate, size: good.size - 1},
+		"shorter":   {Deflate: good.Deflate, size: good.size + 1},
+	} {
+		if _, err := fr.AppendText(nil); err == nil {
+			t.Errorf("%s: AppendText gave no error", name)
+		}
+		if _, err := fr.WriteText(io.Discard); err == nil {
+			t.Errorf("%s: WriteText gave no error", name)
+		}
 	}
 }
 
@@ -180,7 +218,7 @@ func TestGrowWithoutSamplesLeavesNoFamily(t *testing.T) {
 	if _, ok := frags[famOnline]; ok || b.Has(famOnline) {
 		t.Fatal("a family with no samples was rendered")
 	}
-	if got := string(frags[famCount].Plain); got != "test_events_total{kind=\"x\"} 1\n" {
+	if got := string(frags[famCount].Text()); got != "test_events_total{kind=\"x\"} 1\n" {
 		t.Fatalf("got %q", got)
 	}
 }

@@ -29,16 +29,12 @@ func NewGzipWriter(w io.Writer) *GzipWriter {
 
 // WriteFragment appends a pre-compressed fragment.
 func (g *GzipWriter) WriteFragment(f *Fragment) {
-	if g.err != nil || len(f.Plain) == 0 {
+	if g.err != nil || f.size == 0 {
 		return
 	}
 	_, g.err = g.w.Write(f.Deflate)
-	shift := f.shift
-	if shift == 0 { // made without NewFragment: x^(8n) mod P is never 0
-		shift = xPow8n(int64(len(f.Plain)))
-	}
-	g.crc = crc32Shift(g.crc, shift) ^ f.CRC
-	g.size += uint32(len(f.Plain))
+	g.crc = crc32Shift(g.crc, f.shift) ^ f.CRC
+	g.size += uint32(f.size)
 }
 
 // WritePlain compresses and appends text that was not rendered ahead of time

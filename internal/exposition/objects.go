@@ -3,6 +3,7 @@ package exposition
 import (
 	"bytes"
 	"cmp"
+	"hash/maphash"
 	"io"
 	"iter"
 	"runtime"
@@ -28,12 +29,16 @@ const DefaultChunkSize = 1000
 // Objects are identified by a key and ordered by it (byte-wise). Each
 // object contributes samples to any number of families through the render
 // function. Objects are grouped, in key order, into chunks of about
-// ChunkSize; each chunk keeps, per family, its text and that text
-// compressed as a sync-flushed DEFLATE fragment, and for each of its objects
-// where that object's lines end. Put, Delete and Invalidate only mark the
-// object and its chunk; Commit renders the marked objects again, copies the
-// unchanged objects' lines from the chunk's previous text, compresses only
-// the families whose text changed, and returns an immutable ObjectView.
+// ChunkSize; each chunk keeps, per family, its text compressed as a
+// sync-flushed DEFLATE fragment (not the text: that would take about eight
+// times the memory), and for each of its objects where that object's lines
+// end and a hash of them. Put, Delete and Invalidate only mark the object and
+// its chunk; Commit renders the marked objects again and, for each family in
+// which their lines differ from the last render's (by the hashes), inflates
+// the chunk's previous text, puts the new lines in place of the old, and
+// compresses it again; then it returns an immutable ObjectView. A session
+// going offline changes a few families of its chunk, and only those are
+// inflated and compressed.
 //
 // The text of a family is therefore always what rendering every object in
 // key order would give: the header, then each object's lines for the family
@@ -49,25 +54,45 @@ type ObjectSet[T any] struct {
 	chunks    []*chunk[T]
 	n         int
 	w         SampleWriter
-	// jobs are the fragments a commit has to compress.
-	jobs []compressJob
-	last CommitStats
+	// jobs are the fragments a commit has to compress, and pending the
+	// bytes of text they hold.
+	jobs    []compressJob
+	pending int
+	// pendingLimit is maxPendingText, or less in tests.
+	pendingLimit int
+	// old is the scratch a family's previous text is inflated into;
+	// rendered lists the entries of the chunk being rendered that the
+	// render function was called for; ends and sums are the scratch the
+	// next ends and sums of a family are built in.
+	old      []byte
+	rendered []int32
+	ends     []uint32
+	sums     []uint64
+	last     CommitStats
 }
 
 // compressJob is a chunk's changed text of one family, to be compressed
 // into the chunk's fragment slot.
 type compressJob struct {
 	slot  **Fragment
-	plain []byte
+	plain *[]byte
 }
+
+// maxPendingText bounds the text a commit holds before compressing it: the
+// first poll of 100,000 SIMs renders over 100 MB of text, which must not all
+// be alive at once when only its DEFLATE data is kept.
+const maxPendingText = 2 << 20
 
 // entry is one object of a chunk.
 type entry[T any] struct {
 	key string
 	obj T
-	// prev is the object's position in its chunk's last render, whose
-	// lines can be copied, or -1 when the object must be rendered.
+	// prev is the object's position in its chunk's last render, or -1 when
+	// it was not in it (new, or the chunk was split or merged since).
 	prev int32
+	// render marks the object to be rendered at the next commit; the
+	// others' lines are the last render's.
+	render bool
 }
 
 // chunk is a run of objects, consecutive in key order, and their last
@@ -80,10 +105,13 @@ type chunk[T any] struct {
 	// where the chunk had no sample of the family.
 	frags []*Fragment
 	// ends[f][i] is where the lines of the i-th object of the last render
-	// end in frags[f].Plain. A family registered after that render has no
-	// ends, and none of those objects had lines in it.
-	ends   [][]uint32
-	series int
+	// end in the text of frags[f], and sums[f][i] is the hash of those
+	// lines (0 for none). A family registered after that render, or whose
+	// ends are nil, had no lines of those objects.
+	ends [][]uint32
+	sums [][]uint64
+	// lines[f] is the number of lines of frags[f]: a line is a sample.
+	lines []int
 }
 
 // CommitStats says what a commit did, for tests and self-metrics.
@@ -107,7 +135,7 @@ func NewObjectSet[T any](chunkSize int, render func(w *SampleWriter, obj T)) *Ob
 	if chunkSize <= 0 {
 		chunkSize = DefaultChunkSize
 	}
-	return &ObjectSet[T]{render: render, chunkSize: chunkSize}
+	return &ObjectSet[T]{render: render, chunkSize: chunkSize, pendingLimit: maxPendingText}
 }
 
 // Len returns the number of objects.
@@ -145,17 +173,17 @@ func (s *ObjectSet[T]) Get(key string) (obj T, ok bool) {
 // unchanged object put again is rendered again for nothing.
 func (s *ObjectSet[T]) Put(key string, obj T) {
 	if s.n == 0 {
-		s.chunks = append(s.chunks[:0], &chunk[T]{entries: []entry[T]{{key: key, obj: obj, prev: -1}}, dirty: true})
+		s.chunks = append(s.chunks[:0], &chunk[T]{entries: []entry[T]{{key: key, obj: obj, prev: -1, render: true}}, dirty: true})
 		s.n = 1
 		return
 	}
 	c, ci, ei, found := s.locate(key)
 	c.dirty = true
 	if found {
-		c.entries[ei].obj, c.entries[ei].prev = obj, -1
+		c.entries[ei].obj, c.entries[ei].render = obj, true
 		return
 	}
-	c.entries = slices.Insert(c.entries, ei, entry[T]{key: key, obj: obj, prev: -1})
+	c.entries = slices.Insert(c.entries, ei, entry[T]{key: key, obj: obj, prev: -1, render: true})
 	s.n++
 	if len(c.entries) > 2*s.chunkSize {
 		s.split(ci)
@@ -188,7 +216,7 @@ func (s *ObjectSet[T]) Invalidate(key string) bool {
 	}
 	c, _, ei, found := s.locate(key)
 	if found {
-		c.entries[ei].prev = -1
+		c.entries[ei].render = true
 		c.dirty = true
 	}
 	return found
@@ -199,7 +227,10 @@ func (s *ObjectSet[T]) Invalidate(key string) bool {
 // a cell's position, the labels of the families).
 func (s *ObjectSet[T]) InvalidateAll() {
 	for _, c := range s.chunks {
-		c.forget()
+		c.dirty = true
+		for i := range c.entries {
+			c.entries[i].render = true
+		}
 	}
 }
 
@@ -218,12 +249,12 @@ func (s *ObjectSet[T]) All() iter.Seq2[string, T] {
 }
 
 // forget marks every object of the chunk to be rendered: its last render no
-// longer lines up with its objects. The fragments stay, for comparison.
+// longer lines up with its objects. The fragments stay, to be replaced.
 func (c *chunk[T]) forget() {
 	c.dirty = true
-	c.ends = nil
+	c.ends, c.sums = nil, nil
 	for i := range c.entries {
-		c.entries[i].prev = -1
+		c.entries[i].prev, c.entries[i].render = -1, true
 	}
 }
 
@@ -234,8 +265,9 @@ func (s *ObjectSet[T]) split(ci int) {
 	c := s.chunks[ci]
 	half := len(c.entries) / 2
 	right := &chunk[T]{entries: slices.Clone(c.entries[half:])}
-	clear(c.entries[half:]) // let the moved objects go
-	c.entries = c.entries[:half]
+	// Both halves get arrays of their size: the full one had room for
+	// twice the objects, which a set of 100,000 would keep for nothing.
+	c.entries = slices.Clone(c.entries[:half])
 	c.forget()
 	right.forget()
 	s.chunks = slices.Insert(s.chunks, ci+1, right)
@@ -266,10 +298,12 @@ func (s *ObjectSet[T]) merge(ci int) {
 }
 
 // Commit renders what changed since the last commit and returns a view of
-// every object. Only the changed chunks are rendered, and in them only the
-// changed objects; the memory a commit needs beyond the result is one
-// chunk's text, reused from commit to commit, and one DEFLATE state per
-// worker.
+// every object. Only the changed chunks are rendered, in them only the
+// changed objects, and only the families whose text changed are inflated
+// and compressed again. Beyond the result, a commit needs one chunk's new
+// lines and one family's previous text, reused from commit to commit, at
+// most maxPendingText of text waiting to be compressed, and one DEFLATE
+// state per worker.
 //
 // Compressing is most of a commit's work: a poll that changes 1 % of the
 // SIMs, at random, changes nearly every chunk of 1,000. Fragments are
@@ -281,9 +315,11 @@ func (s *ObjectSet[T]) Commit() *ObjectView {
 	for _, c := range s.chunks {
 		if c.dirty {
 			s.renderChunk(c, &st)
+			if s.pending >= s.pendingLimit {
+				s.compress()
+			}
 		}
 	}
-	st.FragmentsCompressed = len(s.jobs)
 	s.compress()
 	s.last = st
 	return s.view()
@@ -293,11 +329,19 @@ func (s *ObjectSet[T]) Commit() *ObjectView {
 // megabyte each), one commit uses.
 const maxCompressWorkers = 4
 
+// texts keeps the buffers a commit assembles a family's new text in, until
+// it is compressed.
+var texts = sync.Pool{New: func() any { return new([]byte) }}
+
 func (s *ObjectSet[T]) compress() {
 	jobs := s.jobs
 	defer func() {
-		clear(s.jobs) // the texts now belong to their fragments
-		s.jobs = s.jobs[:0]
+		for _, j := range jobs {
+			*j.plain = (*j.plain)[:0]
+			texts.Put(j.plain)
+		}
+		clear(s.jobs)
+		s.jobs, s.pending = s.jobs[:0], 0
 	}()
 	// The DEFLATE states come from the package's pool, shared by every
 	// set: two targets committing at once use at most GOMAXPROCS states
@@ -308,7 +352,7 @@ func (s *ObjectSet[T]) compress() {
 		c := compressors.Get().(*compressor)
 		defer compressors.Put(c)
 		for i := next.Add(1) - 1; i < int64(len(jobs)); i = next.Add(1) - 1 {
-			fr := c.fragment(jobs[i].plain)
+			fr := c.fragment(*jobs[i].plain)
 			*jobs[i].slot = &fr
 		}
 	}
@@ -326,43 +370,153 @@ func (s *ObjectSet[T]) compress() {
 // LastCommit returns what the last commit did.
 func (s *ObjectSet[T]) LastCommit() CommitStats { return s.last }
 
+// objectHash hashes one object's lines of one family; 0 stands for none.
+// Equal hashes are taken for equal lines: two different texts share a
+// 64-bit hash with a probability of 2^-64.
+func objectHash(lines []byte) uint64 {
+	if len(lines) == 0 {
+		return 0
+	}
+	return maphash.Bytes(hashSeed, lines) | 1
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// renderChunk renders the chunk's marked objects, then settles each family:
+// unchanged text keeps its fragment; changed text is assembled from the
+// previous text and the new lines and queued to be compressed.
 func (s *ObjectSet[T]) renderChunk(c *chunk[T], st *CommitStats) {
 	w := &s.w
 	w.reset()
+	s.rendered = s.rendered[:0]
 	for i := range c.entries {
-		e := &c.entries[i]
-		if e.prev >= 0 {
-			w.copyObject(c.frags, c.ends, int(e.prev))
-		} else {
+		if e := &c.entries[i]; e.render || e.prev < 0 {
 			s.render(w, e.obj)
+			w.endObject()
+			s.rendered = append(s.rendered, int32(i))
 			st.ObjectsRendered++
 		}
-		w.endObject()
-		e.prev = int32(i)
 	}
 	nfam := len(w.fams)
 	c.frags = append(c.frags, make([]*Fragment, nfam-len(c.frags))...)
-	c.series = 0
+	c.lines = append(c.lines, make([]int, nfam-len(c.lines))...)
+	queued := len(s.jobs)
 	for f := range nfam {
-		buf, old := w.bufs[f], c.frags[f]
-		switch {
-		case len(buf) == 0:
-			c.frags[f] = nil
-		case old != nil && bytes.Equal(old.Plain, buf):
-			// Unchanged text keeps its fragment: a change to one family
-			// (a session going offline) does not compress the others.
-		default:
-			s.jobs = append(s.jobs, compressJob{&c.frags[f], bytes.Clone(buf)})
-		}
-		// A line is a sample: label values and help never hold a raw
-		// line feed.
-		c.series += bytes.Count(buf, []byte{'\n'})
+		s.settleFamily(c, f)
 	}
-	// The ends just written describe the new render; the chunk's old ones
-	// become the scratch of the next chunk.
-	c.ends, w.ends = w.ends, c.ends
+	st.FragmentsCompressed += len(s.jobs) - queued
+	for i := range c.entries {
+		c.entries[i].prev, c.entries[i].render = int32(i), false
+	}
 	c.dirty = false
 	st.ChunksRendered++
+}
+
+// settleFamily works out family f's new ends and hashes for the chunk and
+// whether its text changed: it did unless every object kept its lines (the
+// copied ones by definition, the rendered ones by hash) and the objects
+// that left had none.
+func (s *ObjectSet[T]) settleFamily(c *chunk[T], f int) {
+	var oldEnds []uint32
+	var oldSums []uint64
+	if f < len(c.ends) {
+		oldEnds, oldSums = c.ends[f], c.sums[f]
+	}
+	oldLen := func(i int32) uint32 {
+		if oldEnds == nil {
+			return 0
+		}
+		if i == 0 {
+			return oldEnds[0]
+		}
+		return oldEnds[i] - oldEnds[i-1]
+	}
+	w := &s.w
+	n := len(c.entries)
+	ends, sums := slices.Grow(s.ends[:0], n)[:n], slices.Grow(s.sums[:0], n)[:n]
+	changed, copied := false, false
+	var pos, kept uint32
+	r := 0 // next in s.rendered
+	for i := range c.entries {
+		e := &c.entries[i]
+		if r < len(s.rendered) && int(s.rendered[r]) == i {
+			lines := w.lines(f, r)
+			r++
+			h := objectHash(lines)
+			if e.prev >= 0 {
+				old := oldLen(e.prev)
+				kept += old
+				if old != uint32(len(lines)) || (oldSums != nil && oldSums[e.prev] != h) {
+					changed = true
+				}
+			} else if len(lines) > 0 {
+				changed = true
+			}
+			pos += uint32(len(lines))
+			sums[i] = h
+		} else {
+			old := oldLen(e.prev)
+			kept += old
+			copied = copied || old > 0
+			pos += old
+			if oldSums != nil {
+				sums[i] = oldSums[e.prev]
+			} else {
+				sums[i] = 0
+			}
+		}
+		ends[i] = pos
+	}
+	prev := c.frags[f]
+	if prev != nil && kept != uint32(prev.Len()) {
+		changed = true // an object that left had lines here
+	}
+	// Keep the new ends and hashes; the old arrays are the next scratch.
+	if f >= len(c.ends) {
+		c.ends = append(c.ends, make([][]uint32, f+1-len(c.ends))...)
+		c.sums = append(c.sums, make([][]uint64, f+1-len(c.sums))...)
+	}
+	s.ends, s.sums = c.ends[f], c.sums[f]
+	if pos == 0 {
+		c.ends[f], c.sums[f] = nil, nil
+		s.ends, s.sums = ends, sums
+	} else {
+		c.ends[f], c.sums[f] = slices.Clip(ends), slices.Clip(sums)
+	}
+	if !changed {
+		return
+	}
+	if pos == 0 {
+		c.frags[f], c.lines[f] = nil, 0
+		return
+	}
+	// The previous text is needed only for lines that are copied.
+	var old []byte
+	if copied {
+		var err error
+		if s.old, err = prev.AppendText(s.old[:0]); err != nil {
+			// The set compressed that text itself; it cannot be damaged.
+			panic("exposition: " + err.Error())
+		}
+		old = s.old
+	}
+	buf := texts.Get().(*[]byte)
+	text := slices.Grow((*buf)[:0], int(pos))
+	r = 0
+	for i := range c.entries {
+		e := &c.entries[i]
+		if r < len(s.rendered) && int(s.rendered[r]) == i {
+			text = append(text, w.lines(f, r)...)
+			r++
+		} else if l := oldLen(e.prev); l > 0 {
+			end := oldEnds[e.prev]
+			text = append(text, old[end-l:end]...)
+		}
+	}
+	*buf = text
+	c.lines[f] = bytes.Count(text, []byte{'\n'})
+	s.jobs = append(s.jobs, compressJob{&c.frags[f], buf})
+	s.pending += len(text)
 }
 
 // view gathers the chunks' current fragments. It copies pointers only:
@@ -377,7 +531,7 @@ func (s *ObjectSet[T]) view() *ObjectView {
 					frags = make([]*Fragment, 0, len(s.chunks))
 				}
 				frags = append(frags, c.frags[f])
-				v.size += len(c.frags[f].Plain)
+				v.size += c.frags[f].Len()
 			}
 		}
 		if frags != nil {
@@ -385,7 +539,9 @@ func (s *ObjectSet[T]) view() *ObjectView {
 		}
 	}
 	for _, c := range s.chunks {
-		v.series += c.series
+		for _, n := range c.lines {
+			v.series += n
+		}
 	}
 	slices.SortFunc(v.fams, func(a, b viewFamily) int { return cmp.Compare(a.fam.Name, b.fam.Name) })
 	return v
@@ -449,17 +605,15 @@ func (w *SampleWriter) endObject() {
 	w.objects++
 }
 
-// copyObject appends the lines object i had in a chunk's last render.
-func (w *SampleWriter) copyObject(frags []*Fragment, ends [][]uint32, i int) {
-	for f, fe := range ends {
-		start := uint32(0)
-		if i > 0 {
-			start = fe[i-1]
-		}
-		if end := fe[i]; end > start {
-			w.bufs[f] = append(w.bufs[f], frags[f].Plain[start:end]...)
-		}
+// lines returns the lines the i-th object rendered in the chunk added to
+// family f.
+func (w *SampleWriter) lines(f, i int) []byte {
+	fe := w.ends[f]
+	start := uint32(0)
+	if i > 0 {
+		start = fe[i-1]
 	}
+	return w.bufs[f][start:fe[i]]
 }
 
 // ObjectView is the rendered state of an ObjectSet at one commit. It never
@@ -512,14 +666,14 @@ func (v *ObjectView) Size() int { return v.size }
 func (v *ObjectView) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	for _, vf := range v.fams {
-		m, err := w.Write(vf.fam.Header().Plain)
-		n += int64(m)
+		m, err := vf.fam.Header().WriteText(w)
+		n += m
 		if err != nil {
 			return n, err
 		}
 		for _, fr := range vf.frags {
-			m, err := w.Write(fr.Plain)
-			n += int64(m)
+			m, err := fr.WriteText(w)
+			n += m
 			if err != nil {
 				return n, err
 			}

@@ -166,7 +166,7 @@ func fxFullRender(g fxGroups, sims map[string]*fxSIM) []byte {
 		if len(text) == 0 {
 			continue
 		}
-		out.Write(f.Header().Plain)
+		out.Write(f.Header().Text())
 		out.Write(text)
 	}
 	return out.Bytes()

@@ -58,6 +58,21 @@ func checkChunks[T any](t *testing.T, s *ObjectSet[T]) {
 		if len(c.entries) == 0 || len(c.entries) > 2*s.chunkSize {
 			t.Fatalf("chunk %d holds %d objects (chunk size %d)", i, len(c.entries), s.chunkSize)
 		}
+		for f, fr := range c.frags {
+			if fr != nil && fr.plain != nil {
+				t.Fatalf("chunk %d keeps the text of family %d: only its DEFLATE data should stay", i, f)
+			}
+			var end uint32
+			if f < len(c.ends) && len(c.ends[f]) > 0 {
+				if len(c.ends[f]) != len(c.entries) || len(c.sums[f]) != len(c.entries) {
+					t.Fatalf("chunk %d family %d: %d ends and %d hashes for %d objects", i, f, len(c.ends[f]), len(c.sums[f]), len(c.entries))
+				}
+				end = c.ends[f][len(c.ends[f])-1]
+			}
+			if fr != nil && int(end) != fr.Len() || fr == nil && end != 0 {
+				t.Fatalf("chunk %d family %d: objects' lines end at %d, the fragment holds %d bytes", i, f, end, fr.Len())
+			}
+		}
 		for _, e := range c.entries {
 			if n > 0 && e.key <= last {
 				t.Fatalf("chunk %d: key %q after %q", i, e.key, last)
@@ -85,6 +100,9 @@ func TestObjectSetMatchesFullRender(t *testing.T) {
 				groups[fmt.Sprintf("group-%d", i)] = fmt.Sprintf("Group %d", i)
 			}
 			set := NewObjectSet(chunkSize, groups.render)
+			if chunkSize == 12 {
+				set.pendingLimit = 1 // compress after every chunk, as a large commit does
+			}
 			sims := map[string]*fxSIM{}
 			type kept struct {
 				v    *ObjectView

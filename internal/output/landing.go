@@ -136,7 +136,7 @@ func fleetOf(snap *store.Snapshot, now time.Time) *fleet {
 		if fam == nil || frag == nil || (fam.Name != simsFamily && fam.Name != simsOnlineFamily) {
 			continue
 		}
-		for _, m := range sampleLine.FindAllSubmatch(frag.Plain, -1) {
+		for _, m := range sampleLine.FindAllSubmatch(frag.Text(), -1) {
 			v, err := strconv.ParseFloat(string(m[3]), 64)
 			if err != nil {
 				continue

@@ -70,7 +70,7 @@ func familyText(res *poll.Result, fams ...*exposition.Family) []byte {
 	var b []byte
 	for _, f := range fams {
 		for _, fr := range res.Objects.Fragments(f) {
-			b = append(b, fr.Plain...)
+			b = append(b, fr.Text()...)
 		}
 	}
 	return b

@@ -418,8 +418,9 @@ func (s *Sessions) renderSIM(b sampleAdder, st *targetState, rec *simRecord) {
 	b.Add(famSessionOnline, boolValue(f.online), id, imsi, name)
 
 	info := make([]string, 0, len(s.famInfo.Labels))
-	info = append(info, id, imsi, f.msisdn, name, f.groupID, st.groups[f.groupID], f.status, f.speedClass,
-		f.subscription, f.moduleType, f.simType, f.operatorID, string(st.coverage))
+	c := f.class.Value()
+	info = append(info, id, imsi, f.msisdn, name, c.groupID, st.groups[c.groupID], c.status, c.speedClass,
+		c.subscription, c.moduleType, c.simType, c.operatorID, string(st.coverage))
 	info = append(info, d.tags...)
 	b.Add(s.famInfo, 1, info...)
 

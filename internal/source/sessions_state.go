@@ -35,18 +35,14 @@ func eventIndex(event string) (int, bool) {
 }
 
 // simFields are what a SIM's lines are rendered from, taken out of the
-// API's Sim: a few hundred bytes instead of the decoded listing's maps of
-// profiles and tags. They are comparable, so a listing finds the SIMs that
-// changed with ==; values shared by many SIMs (status, plan, group) are
-// interned, so a fleet keeps one copy of each.
+// API's Sim: about two hundred bytes instead of the decoded listing's maps
+// of profiles and tags. They are comparable, so a listing finds the SIMs
+// that changed with ==; what many SIMs share (their class) is interned as
+// one handle, so a fleet keeps one copy of it. A cell is not: the SIMs of a
+// fleet on the move may be in as many cells as there are SIMs.
 type simFields struct {
 	imsi, msisdn, name string
-	groupID, status    string
-	speedClass         string
-	subscription       string
-	moduleType         string
-	simType            string
-	operatorID         string
+	class              unique.Handle[simClass]
 	online             bool
 	lastUpdatedAt      soracom.Millis
 	arcUpdatedAt       soracom.Millis // arcSessionStatus.lastUpdatedAt (SORACOM Arc)
@@ -56,6 +52,15 @@ type simFields struct {
 	// The current session; zero when offline.
 	imei, ueIP, vpgID string
 	cell              cellID
+}
+
+// simClass is what a SIM shares with many others: a fleet has a handful of
+// groups, plans and statuses, so its SIMs keep one 8-byte handle each
+// instead of seven strings (112 bytes).
+type simClass struct {
+	groupID, status, speedClass string
+	subscription, moduleType    string
+	simType, operatorID         string
 }
 
 // cellID is a session's cell without pointers: has says which of the
@@ -192,10 +197,10 @@ func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
 	l.imsiStrs = soleOther(l.imsiStrs, imsi)
 	l.f = simFields{
 		imsi: imsi, msisdn: msisdn, name: sim.Name(),
-		groupID: intern(sim.GroupID), status: intern(sim.Status), speedClass: intern(sim.SpeedClass),
-		subscription: intern(subscriptionOf(sim, imsi)), moduleType: intern(sim.ModuleType), simType: intern(sim.Type),
-		operatorID: intern(sim.OperatorID), lastUpdatedAt: lastUpdated(sim),
-		locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
+		class: unique.Make(simClass{groupID: sim.GroupID, status: sim.Status, speedClass: sim.SpeedClass,
+			subscription: subscriptionOf(sim, imsi), moduleType: sim.ModuleType, simType: sim.Type,
+			operatorID: sim.OperatorID}),
+		lastUpdatedAt: lastUpdated(sim), locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
 	}
 	if ps := sim.PreviousSession; ps != nil {
 		l.f.previousEnd = ps.DeletedTime

@@ -196,22 +196,24 @@ func buildView(gen uint64, snaps []*Snapshot) *View {
 }
 
 func (v *View) add(f *exposition.Fragment) {
-	if len(f.Plain) == 0 {
+	if f.Len() == 0 {
 		return
 	}
 	v.frags = append(v.frags, f)
-	v.size += len(f.Plain)
+	v.size += f.Len()
 }
 
 // Size is the length of the plain text.
 func (v *View) Size() int { return v.size }
 
-// WriteTo writes the plain text.
+// WriteTo writes the plain text. The per-SIM fragments keep only their
+// DEFLATE data, so this inflates them: at 100,000 SIMs about a tenth of a
+// second of CPU, which the gzip scrape (what Prometheus asks for) avoids.
 func (v *View) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	for _, f := range v.frags {
-		m, err := w.Write(f.Plain)
-		n += int64(m)
+		m, err := f.WriteText(w)
+		n += m
 		if err != nil {
 			return n, err
 		}
