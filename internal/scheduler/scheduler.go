@@ -323,6 +323,7 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 
 	j.mu.Lock()
 	st := &j.status
+	prevErr, prevFailures := st.LastError, st.ConsecutiveFailures
 	st.LastAttempt, st.LastDuration = start, dur
 	st.Polls++
 	if err != nil {
@@ -345,11 +346,23 @@ func (s *Scheduler) poll(ctx context.Context, j *job) (int, error) {
 
 	key := j.Key
 	if err != nil {
+		// A failure that persists (a permission missing, say) is logged at
+		// warning level once, and again only when the error changes: every
+		// poll is still counted in the metrics, and logged at debug level.
+		level := slog.LevelWarn
+		if err.Error() == prevErr {
+			level = slog.LevelDebug
+		}
 		if ctx.Err() == nil {
-			s.log.Warn("poll failed; keeping the previous data until it is too old", "source", key.Source, "account", key.Account,
-				"coverage", key.Coverage, "consecutive_failures", failures, "duration", dur.Round(time.Millisecond), "err", err)
+			s.log.Log(ctx, level, "poll failed; keeping the previous data until it is too old", "source", key.Source,
+				"account", key.Account, "coverage", key.Coverage, "consecutive_failures", failures,
+				"duration", dur.Round(time.Millisecond), "err", err)
 		}
 		return failures, err
+	}
+	if prevFailures > 0 {
+		s.log.Info("poll succeeded again", "source", key.Source, "account", key.Account, "coverage", key.Coverage,
+			"failures_before", prevFailures)
 	}
 	s.put(j, res)
 	s.log.Debug("poll succeeded", "source", key.Source, "account", key.Account, "coverage", key.Coverage,

@@ -1,11 +1,13 @@
 package scheduler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,6 +91,38 @@ func TestRunOnceReportsFailuresAndKeepsOldData(t *testing.T) {
 	if stt.Succeeded || stt.ConsecutiveFailures != 1 || stt.Polls != 2 || stt.Failures != 1 || stt.LastError != "HTTP 503" ||
 		stt.OperatorID != "OP1" || stt.Items != 1 || stt.MaxAge != 3*time.Minute {
 		t.Fatalf("status %+v", stt)
+	}
+}
+
+// TestPersistentFailureWarnsOnce: a failure repeated poll after poll (a
+// permission missing) is a warning once, and again when the error changes;
+// the repeats are debug lines; a success after failures is said once.
+func TestPersistentFailureWarnsOnce(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	denied, down := errors.New("HTTP 403: no permission"), errors.New("HTTP 503")
+	src := &scripted{results: []error{denied, denied, denied, down, down, nil, nil, denied}}
+	s, err := New(store.New(), log, []Job{{Key: testKey, Poll: src.Poll, Interval: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 8 {
+		_ = s.RunOnce(context.Background())
+	}
+	var got []string
+	for line := range strings.Lines(logs.String()) {
+		level := strings.Fields(line)[1]
+		switch {
+		case strings.Contains(line, "poll failed"):
+			got = append(got, level+" "+map[bool]string{true: "403", false: "503"}[strings.Contains(line, "403")])
+		case strings.Contains(line, "succeeded again"):
+			got = append(got, level+" recovered")
+		}
+	}
+	want := []string{"level=WARN 403", "level=DEBUG 403", "level=DEBUG 403", "level=WARN 503", "level=DEBUG 503",
+		"level=INFO recovered", "level=WARN 403"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("log lines:\n%s\nwant %q\n\n%s", strings.Join(got, "\n"), want, logs.String())
 	}
 }
 
