@@ -186,6 +186,46 @@ func TestExportFailedOrTooOldIsAskedAnew(t *testing.T) {
 	}
 }
 
+// TestExportOfAMonthThatEndedIsAbandoned: an export asked for in the last
+// minutes of a month and still processing when the month ends is of no use
+// to the new month's first poll: that poll gives it up and asks for the new
+// month, which the next poll delivers.
+func TestExportOfAMonthThatEndedIsAbandoned(t *testing.T) {
+	const timeout = 4 * time.Minute
+	clock := newPollClock(timeout)
+	start := time.Date(2025, time.November, 30, 22, 0, 0, 0, time.UTC)
+	fake, target := fakeTargetWith(t, soracomfake.Options{Seed: 3, SIMs: 10, Coverages: []string{"jp"}, Start: start,
+		WallClock: clock.Now, ExportProcessing: 30 * time.Minute}, soracom.Options{Clock: clock})
+	fake.Advance(110 * time.Minute) // 23:50 UTC
+	rec := &exportRecorder{}
+	opts := airOptions(fake, AirModeExport)
+	opts.ExportFirstPoll = time.Second
+	src := newAir(Env{Exports: rec}, opts)
+
+	if _, err := src.Poll(context.Background(), target); !errors.As(err, new(*ExportPendingError)) {
+		t.Fatalf("November's poll: %v, want its export pending", err)
+	}
+	fake.Advance(20 * time.Minute) // 00:10 UTC on 1 December
+	clock.nextPoll(20 * time.Minute)
+	if _, err := src.Poll(context.Background(), target); !errors.As(err, new(*ExportPendingError)) {
+		t.Fatalf("December's first poll: %v, want a new export pending", err)
+	}
+	if len(rec.finished) != 1 || rec.finished[0] != "air:abandoned" {
+		t.Fatalf("finished %v, want November's export abandoned", rec.finished)
+	}
+	fake.Advance(40 * time.Minute)
+	clock.nextPoll(40 * time.Minute)
+	if _, err := src.Poll(context.Background(), target); err != nil {
+		t.Fatalf("December's second poll: %v", err)
+	}
+	if n := fake.Calls("jp", http.MethodPost, airExportOp); n != 2 {
+		t.Fatalf("%d exports asked for, want 2 (November's, given up; December's)", n)
+	}
+	if len(rec.finished) != 2 || rec.finished[1] != "air:exported" {
+		t.Fatalf("finished %v, want December's export delivered", rec.finished)
+	}
+}
+
 // TestBillingServesTheBillWhileItsExportIsPending: the per-SIM export
 // outlasting a poll costs neither the bill nor its items; the next poll
 // resumes the same export and adds the per-SIM costs.
