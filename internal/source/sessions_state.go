@@ -152,6 +152,7 @@ type listedSIM struct {
 	// are not just core.imsi (empty for most SIMs).
 	imsis      []uint64
 	operatorID string
+	sum        soracom.SimSummary // what reduce summarizes a Sim into
 
 	// The rest only in per-SIM mode.
 	f        simFields
@@ -159,42 +160,50 @@ type listedSIM struct {
 	imsiStrs []string // the subscriber IMSIs, sorted, when not just f.imsi
 }
 
-// reduce fills l from a decoded SIM.
+// reduce fills l from a decoded Sim (a listing in per-SIM mode, a
+// refresh).
 func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
-	imsi, msisdn := sim.Identity()
-	ss := sim.SessionStatus
-	online := ss != nil && ss.Online
-	l.id = sim.SimID
-	l.key, l.packed = packID(sim.SimID)
-	l.core = simCore{fleet: unique.Make(fleetKey{sim.Status, sim.SpeedClass}), imsi: digitKey(imsi),
-		updated: lastUpdated(sim), online: online}
-	l.operatorID = sim.OperatorID
+	sim.Summarize(&l.sum)
+	s.reduceSummary(l, &l.sum, sim)
+}
+
+// reduceSummary fills l from a SIM's summary and, in per-SIM mode, the Sim
+// it was made of (nil in aggregate mode, whose listings are read into
+// summaries only).
+func (s *Sessions) reduceSummary(l *listedSIM, sum *soracom.SimSummary, sim *soracom.Sim) {
+	online := sum.Online
+	l.id = sum.SimID
+	l.key, l.packed = packID(sum.SimID)
+	l.core = simCore{fleet: unique.Make(fleetKey{sum.Status, sum.SpeedClass}), imsi: digitKey(sum.IMSI),
+		updated: sum.LastUpdatedAt, online: online}
+	l.operatorID = sum.OperatorID
 	l.cell, l.imei = 0, 0
 	var cell cellID
 	if online {
-		cell = cellOf(ss.Cell)
-		l.cell, l.imei = cellHash(&cell), digitKey(ss.IMEI)
+		cell = cellOf(sum.Cell)
+		l.cell, l.imei = cellHash(&cell), digitKey(sum.IMEI)
 	}
 	// Each entry's own imsi field: the spec does not say what the
 	// subscribers map is keyed by.
 	l.imsis = l.imsis[:0]
 	l.imsiStrs = l.imsiStrs[:0]
-	for sub := range sim.Subscribers() {
-		l.imsis = append(l.imsis, digitKey(sub.IMSI))
+	for _, imsi := range sum.IMSIs() {
+		l.imsis = append(l.imsis, digitKey(imsi))
 		if !s.opts.Aggregate {
-			l.imsiStrs = append(l.imsiStrs, sub.IMSI)
+			l.imsiStrs = append(l.imsiStrs, imsi)
 		}
 	}
 	l.imsis = soleOther(l.imsis, l.core.imsi)
 	if s.opts.Aggregate {
 		return
 	}
+	imsi, msisdn := sim.Identity()
 	l.imsiStrs = soleOther(l.imsiStrs, imsi)
 	l.f = simFields{
 		imsi: imsi, msisdn: msisdn, name: sim.Name(),
 		groupID: intern(sim.GroupID), status: intern(sim.Status), speedClass: intern(sim.SpeedClass),
 		subscription: intern(subscriptionOf(sim, imsi)), moduleType: intern(sim.ModuleType), simType: intern(sim.Type),
-		operatorID: intern(sim.OperatorID), lastUpdatedAt: lastUpdated(sim),
+		operatorID: intern(sim.OperatorID), lastUpdatedAt: sum.LastUpdatedAt,
 		locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
 	}
 	if ps := sim.PreviousSession; ps != nil {
@@ -204,6 +213,7 @@ func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
 		l.f.arcUpdatedAt = a.LastUpdatedAt
 	}
 	if online {
+		ss := sim.SessionStatus
 		l.f.online = true
 		l.f.imei, l.f.ueIP, l.f.vpgID, l.f.cell = ss.IMEI, ss.UEIPAddress, intern(ss.VPGID), cell
 	}
@@ -505,13 +515,6 @@ func (st *targetState) unindex(rec *simRecord) {
 	if st.imsis[rec.core.imsi] == rec {
 		delete(st.imsis, rec.core.imsi)
 	}
-}
-
-func lastUpdated(sim *soracom.Sim) soracom.Millis {
-	if sim.SessionStatus == nil {
-		return 0
-	}
-	return sim.SessionStatus.LastUpdatedAt
 }
 
 // observe takes a new view of a SIM: it counts a cell or IMEI change
