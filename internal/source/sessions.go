@@ -279,7 +279,7 @@ func (st *targetState) resolve(ref SIMRef) string {
 		return ref.SimID
 	}
 	if ref.IMSI != "" {
-		if rec := st.imsis[digitKey(ref.IMSI)]; rec != nil {
+		if rec := st.imsis.get(digitKey(ref.IMSI)); rec != nil {
 			return rec.ID()
 		}
 	}

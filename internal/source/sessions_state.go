@@ -357,9 +357,9 @@ type targetState struct {
 	sims    simRecords
 	// set holds the per-SIM lines, by SIM ID; nil in aggregate mode.
 	set      *exposition.ObjectSet[*simRecord]
-	imsis    map[uint64]*simRecord // every IMSI of a SIM (digitKey) → the SIM, for the webhook
-	queue    []*simRecord          // SIMs waiting for a session event read, oldest first
-	groups   map[string]string     // group ID → name
+	imsis    imsiIndex         // every IMSI of a SIM (digitKey) → the SIM, for the webhook
+	queue    []*simRecord      // SIMs waiting for a session event read, oldest first
+	groups   map[string]string // group ID → name
 	operator string
 	fleet    fleetCounters
 	// counts and online are the fleet-level gauges, kept up to date as SIMs
@@ -395,7 +395,7 @@ func (s *states) get(t Target, create func(*targetState)) *targetState {
 		if s.m == nil {
 			s.m = map[targetKey]*targetState{}
 		}
-		st = &targetState{coverage: t.Coverage, imsis: map[uint64]*simRecord{}, counts: map[fleetKey]int{}}
+		st = &targetState{coverage: t.Coverage, counts: map[fleetKey]int{}}
 		create(st)
 		s.m[k] = st
 	}
@@ -497,25 +497,9 @@ func (st *targetState) count(rec *simRecord, d int) {
 	}
 }
 
-func (st *targetState) index(rec *simRecord) {
-	for _, k := range rec.otherIMSIs() {
-		st.imsis[k] = rec
-	}
-	if rec.core.imsi != 0 {
-		st.imsis[rec.core.imsi] = rec
-	}
-}
+func (st *targetState) index(rec *simRecord) { st.imsis.add(rec) }
 
-func (st *targetState) unindex(rec *simRecord) {
-	for _, k := range rec.otherIMSIs() {
-		if st.imsis[k] == rec {
-			delete(st.imsis, k)
-		}
-	}
-	if st.imsis[rec.core.imsi] == rec {
-		delete(st.imsis, rec.core.imsi)
-	}
-}
+func (st *targetState) unindex(rec *simRecord) { st.imsis.remove(rec) }
 
 // observe takes a new view of a SIM: it counts a cell or IMEI change
 // against the last one seen, queues a session event read when the session
