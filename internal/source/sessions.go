@@ -322,7 +322,8 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 		first := rec == nil
 		if first {
 			// Kept until a complete listing does not have it.
-			rec = &simRecord{listed: st.listing}
+			rec = st.pool.get()
+			rec.listed = st.listing
 			st.sims.add(f.sim, rec)
 		}
 		if first || f.sim.core.updated >= rec.core.updated {

@@ -128,12 +128,12 @@ func intern(s string) string {
 
 // simCore is what both modes keep of a SIM's listing entry: what the
 // fleet-level gauges count, what tells a session change, and the IMSI the
-// webhook finds the SIM by. It is comparable and holds no string.
+// webhook finds the SIM by (with online, which is kept beside it so that a
+// record has no padding). It is comparable and holds no string.
 type simCore struct {
 	fleet   unique.Handle[fleetKey] // status and speed class, shared
 	imsi    uint64                  // digitKey of the IMSI the SIM reports
 	updated soracom.Millis          // sessionStatus.lastUpdatedAt
-	online  bool
 }
 
 // listedSIM is one SIM of a listing or refresh, reduced to what the source
@@ -145,6 +145,7 @@ type listedSIM struct {
 	key    packedID
 	packed bool // id packs into key
 	core   simCore
+	online bool
 	// cell and imei are the current session's (0: offline, or not sent),
 	// compared with the last ones seen to count changes.
 	cell, imei uint64
@@ -175,7 +176,8 @@ func (s *Sessions) reduceSummary(l *listedSIM, sum *soracom.SimSummary, sim *sor
 	l.id = sum.SimID
 	l.key, l.packed = packID(sum.SimID)
 	l.core = simCore{fleet: unique.Make(fleetKey{sum.Status, sum.SpeedClass}), imsi: digitKey(sum.IMSI),
-		updated: sum.LastUpdatedAt, online: online}
+		updated: sum.LastUpdatedAt}
+	l.online = online
 	l.operatorID = sum.OperatorID
 	l.cell, l.imei = 0, 0
 	var cell cellID
@@ -267,10 +269,11 @@ func (d *simDetail) seedIMSIs() []string {
 }
 
 // simRecord is what the source remembers of one SIM between polls: what
-// the fleet-level series and the webhook need in both modes (about 100
-// bytes, no string: a million SIMs fit in aggregate mode), and in per-SIM
-// mode a detail with what its lines are rendered from and its counters.
-// The rendered lines themselves live in the target's ObjectSet.
+// the fleet-level series and the webhook need in both modes (88 bytes, no
+// string: a million SIMs fit in aggregate mode), and in per-SIM mode a
+// detail with what its lines are rendered from and its counters. The
+// rendered lines themselves live in the target's ObjectSet. Records are
+// allocated in slabs (recordPool).
 type simRecord struct {
 	key    packedID   // the SIM ID, when it packs (else extra.id)
 	extra  *simExtra  // what few SIMs have; nil for most
@@ -285,6 +288,7 @@ type simRecord struct {
 	eventCursor soracom.Millis
 	// listed is the number of the last listing that had the SIM.
 	listed uint32
+	online bool
 	queued bool
 	// gone records that the SIM was forgotten, for the event read queue.
 	gone bool
@@ -355,6 +359,7 @@ type targetState struct {
 	// every listing, complete or not, takes a new number.
 	listing uint32
 	sims    simRecords
+	pool    recordPool
 	// set holds the per-SIM lines, by SIM ID; nil in aggregate mode.
 	set      *exposition.ObjectSet[*simRecord]
 	imsis    imsiIndex         // every IMSI of a SIM (digitKey) → the SIM, for the webhook
@@ -430,7 +435,7 @@ func (st *targetState) take(l *listedSIM, n uint32) {
 	rec := st.sims.get(l.id)
 	first := rec == nil
 	if first {
-		rec = &simRecord{}
+		rec = st.pool.get()
 		st.sims.add(l, rec)
 	}
 	if rec.listed == n {
@@ -446,12 +451,15 @@ func (st *targetState) take(l *listedSIM, n uint32) {
 // sweep ends listing n, complete: SIMs it did not have are forgotten, with
 // their per-SIM counters and lines.
 func (st *targetState) sweep(n uint32) {
+	var forgotten []*simRecord
 	for rec := range st.sims.all() {
 		if rec.listed != n {
 			st.forget(rec)
+			forgotten = append(forgotten, rec)
 		}
 	}
 	st.queue = slices.DeleteFunc(st.queue, func(rec *simRecord) bool { return rec.gone })
+	st.pool.reuse(forgotten)
 }
 
 // forget drops a SIM that is gone, with everything kept for it.
@@ -492,7 +500,7 @@ func (st *targetState) count(rec *simRecord, d int) {
 	} else {
 		delete(st.counts, k)
 	}
-	if rec.core.online {
+	if rec.online {
 		st.online += d
 	}
 }
@@ -507,9 +515,9 @@ func (st *targetState) unindex(rec *simRecord) { st.imsis.remove(rec) }
 // lines to be rendered again when anything they show changed.
 func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 	c := &l.core
-	moved := c.online && (l.cell != 0 && l.cell != rec.cellSeen || l.imei != 0 && l.imei != rec.imeiSeen)
+	moved := l.online && (l.cell != 0 && l.cell != rec.cellSeen || l.imei != 0 && l.imei != rec.imeiSeen)
 	d := rec.detail
-	changed := first || moved || *c != rec.core || !slices.Equal(l.imsis, rec.otherIMSIs()) ||
+	changed := first || moved || *c != rec.core || l.online != rec.online || !slices.Equal(l.imsis, rec.otherIMSIs()) ||
 		(d != nil && (l.f != d.f || !slices.Equal(l.tags, d.tags) || !slices.Equal(l.imsiStrs, d.imsis)))
 	if !changed {
 		return // the counters below only move on a change
@@ -518,7 +526,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		d = &simDetail{id: l.id}
 		rec.detail = d
 	}
-	if c.online {
+	if l.online {
 		if l.cell != 0 {
 			if rec.cellSeen != 0 && l.cell != rec.cellSeen {
 				st.fleet.cellChanges++
@@ -543,7 +551,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		// Reading every SIM's history would make calls grow with the fleet:
 		// a SIM first seen is counted from now on.
 		rec.eventCursor = c.updated
-	case c.updated > rec.core.updated || c.online != rec.core.online:
+	case c.updated > rec.core.updated || l.online != rec.online:
 		if !rec.queued {
 			rec.queued = true
 			st.queue = append(st.queue, rec)
@@ -553,7 +561,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		st.count(rec, -1)
 		st.unindex(rec)
 	}
-	rec.core = *c
+	rec.core, rec.online = *c, l.online
 	// l is reused for the next SIM: slices are copied, and unchanged ones
 	// keep their old copy.
 	if !slices.Equal(l.imsis, rec.otherIMSIs()) {
