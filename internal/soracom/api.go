@@ -12,6 +12,13 @@ func (c *Client) ListSims(ctx context.Context, yield func(*Sim) error) error {
 	return stopOK(list(ctx, c, "/sims", "/sims", nil, yield))
 }
 
+// ListSimSummaries is ListSims for a fleet-level view: each SIM is read
+// into a SimSummary, without the Sim's maps (see SimSummary). The
+// *SimSummary is valid only during yield.
+func (c *Client) ListSimSummaries(ctx context.Context, yield func(*SimSummary) error) error {
+	return stopOK(list(ctx, c, "/sims", "/sims", nil, yield))
+}
+
 // GetSim returns one SIM (GET /v1/sims/{sim_id}, operationId getSim).
 func (c *Client) GetSim(ctx context.Context, simID string) (*Sim, error) {
 	var s Sim

@@ -28,8 +28,14 @@ import (
 // called for each item that does not decode as T, with the item's raw
 // JSON, valid only during the call; the item is left out. A body that is
 // not a JSON array fails the whole page.
+//
+// An item type that is an itemDecoder decodes itself, into the slot it had
+// on the last page, whose memory it reuses.
 func decodeArray[T any](resp *http.Response, buf []T, skip func(index int, raw json.RawMessage, err error)) ([]T, error) {
-	clear(buf) // no pointer of the last page outlives it
+	_, reuse := any((*T)(nil)).(itemDecoder)
+	if !reuse {
+		clear(buf) // no pointer of the last page outlives it
+	}
 	items := buf[:0]
 	dec := json.NewDecoder(resp.Body)
 	tok, err := dec.Token()
@@ -52,10 +58,24 @@ func decodeArray[T any](resp *http.Response, buf []T, skip func(index int, raw j
 			return items, err // not JSON: the page as a whole is broken
 		}
 		// Each item on its own, straight into its slot, which starts
-		// zero: Unmarshal would otherwise merge into the last page's.
-		items = append(items, zero)
-		if err := json.Unmarshal(raw, &items[len(items)-1]); err != nil {
-			items[len(items)-1] = zero
+		// zero: Unmarshal would otherwise merge into the last page's. An
+		// itemDecoder sets every field itself and keeps the slot's memory.
+		if reuse && len(items) < cap(items) {
+			items = items[:len(items)+1]
+		} else {
+			items = append(items, zero)
+		}
+		item := &items[len(items)-1]
+		var err error
+		if d, ok := any(item).(itemDecoder); ok {
+			err = d.decodeItem(raw)
+		} else {
+			err = json.Unmarshal(raw, item)
+		}
+		if err != nil {
+			if !reuse {
+				*item = zero
+			}
 			items = items[:len(items)-1]
 			skip(index, raw, err)
 			continue

@@ -175,7 +175,7 @@ func (s *Sim) Identity() (imsi, msisdn string) {
 	} else {
 		best := ""
 		for k, p := range s.Profiles {
-			if best == "" || k < best {
+			if prof == nil || k < best {
 				best = k
 				pp := p
 				prof = &pp

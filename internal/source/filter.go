@@ -18,8 +18,8 @@ type Filter struct {
 	SIMIDs []string
 }
 
-// Match reports whether sim passes the filter.
-func (f *Filter) Match(sim *soracom.Sim) bool {
+// Match reports whether the SIM passes the filter.
+func (f *Filter) Match(sim *soracom.SimSummary) bool {
 	if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, sim.Status) {
 		return false
 	}
@@ -30,7 +30,7 @@ func (f *Filter) Match(sim *soracom.Sim) bool {
 		return false
 	}
 	for k, v := range f.Tags {
-		if got, ok := sim.Tags[k]; !ok || got != v {
+		if got, ok := sim.Tag(k); !ok || got != v {
 			return false
 		}
 	}

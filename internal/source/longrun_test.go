@@ -62,7 +62,7 @@ func TestMonthOfChurn(t *testing.T) {
 		}
 		st := e.src.states.get(e.target, nil)
 		st.mu.Lock()
-		sims, set, imsis, queued := st.sims.len(), st.set.Len(), len(st.imsis), len(st.queue)
+		sims, set, imsis, queued := st.sims.len(), st.set.Len(), st.imsis.len(), len(st.queue)
 		st.mu.Unlock()
 		if want := fake.SimCount("jp"); sims != want || set != want {
 			t.Fatalf("day %d: the source keeps %d records and %d rendered SIMs for %d SIMs listed", day, sims, set, want)

@@ -175,19 +175,32 @@ func (s *Sessions) Poll(ctx context.Context, t Target) (*poll.Result, error) {
 		l        listedSIM // reused: nothing of a decoded SIM outlives its turn
 		operator string
 	)
-	err := t.Client.ListSims(ctx, func(sim *soracom.Sim) error {
-		if !s.opts.Filter.Match(sim) {
-			return nil
+	take := func(sum *soracom.SimSummary, sim *soracom.Sim) {
+		if !s.opts.Filter.Match(sum) {
+			return
 		}
-		s.reduce(&l, sim)
+		s.reduceSummary(&l, sum, sim)
 		if operator == "" {
 			operator = intern(l.operatorID)
 		}
 		st.mu.Lock()
 		st.take(&l, n)
 		st.mu.Unlock()
-		return nil
-	})
+	}
+	var err error
+	if s.opts.Aggregate {
+		// Only what the fleet-level series count is read of each SIM.
+		err = t.Client.ListSimSummaries(ctx, func(sum *soracom.SimSummary) error {
+			take(sum, nil)
+			return nil
+		})
+	} else {
+		err = t.Client.ListSims(ctx, func(sim *soracom.Sim) error {
+			sim.Summarize(&l.sum)
+			take(&l.sum, sim)
+			return nil
+		})
+	}
 	// The data is as of the end of the listing: its last page.
 	listedAt := s.opts.Now()
 	<-gdone
@@ -266,7 +279,7 @@ func (st *targetState) resolve(ref SIMRef) string {
 		return ref.SimID
 	}
 	if ref.IMSI != "" {
-		if rec := st.imsis[digitKey(ref.IMSI)]; rec != nil {
+		if rec := st.imsis.get(digitKey(ref.IMSI)); rec != nil {
 			return rec.ID()
 		}
 	}
@@ -309,7 +322,8 @@ func (s *Sessions) Refresh(ctx context.Context, t Target, refs ...SIMRef) (*poll
 		first := rec == nil
 		if first {
 			// Kept until a complete listing does not have it.
-			rec = &simRecord{listed: st.listing}
+			rec = st.pool.get()
+			rec.listed = st.listing
 			st.sims.add(f.sim, rec)
 		}
 		if first || f.sim.core.updated >= rec.core.updated {
@@ -352,7 +366,8 @@ func (s *Sessions) fetchOne(ctx context.Context, t Target, st *targetState, ref 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !s.opts.Filter.Match(sim) {
+	var sum soracom.SimSummary
+	if sim.Summarize(&sum); !s.opts.Filter.Match(&sum) {
 		return nil, nil, ErrNotListed
 	}
 	return sim, visited, nil

@@ -102,13 +102,13 @@ func cellHash(c *cellID) uint64 {
 // simRecords finds a SIM's record by its ID: packed when the ID is digits,
 // as SORACOM's are, else by the ID itself.
 type simRecords struct {
-	packed map[packedID]*simRecord
+	packed recordSet // by rec.key
 	odd    map[string]*simRecord
 }
 
 func (x *simRecords) get(id string) *simRecord {
 	if k, ok := packID(id); ok {
-		return x.packed[k]
+		return x.packed.find(hashID(k), func(rec *simRecord) bool { return rec.key == k })
 	}
 	return x.odd[id]
 }
@@ -117,10 +117,7 @@ func (x *simRecords) get(id string) *simRecord {
 func (x *simRecords) add(l *listedSIM, rec *simRecord) {
 	if l.packed {
 		rec.key = l.key
-		if x.packed == nil {
-			x.packed = map[packedID]*simRecord{}
-		}
-		x.packed[l.key] = rec
+		x.packed.insert(hashID(l.key), rec, recordIDHash)
 		return
 	}
 	rec.extraOf().id = l.id
@@ -135,18 +132,22 @@ func (x *simRecords) remove(rec *simRecord) {
 		delete(x.odd, rec.extra.id)
 		return
 	}
-	delete(x.packed, rec.key)
+	x.packed.remove(hashID(rec.key), rec)
 }
 
-func (x *simRecords) len() int { return len(x.packed) + len(x.odd) }
+func (x *simRecords) len() int { return x.packed.len() + len(x.odd) }
 
-// all yields every record, in no particular order.
+// all yields every record, in no particular order; the loop may forget
+// the record it is given.
 func (x *simRecords) all() iter.Seq[*simRecord] {
 	return func(yield func(*simRecord) bool) {
-		for _, rec := range x.packed {
-			if !yield(rec) {
-				return
-			}
+		stopped := false
+		x.packed.all(func(rec *simRecord) bool {
+			stopped = !yield(rec)
+			return !stopped
+		})
+		if stopped {
+			return
 		}
 		for _, rec := range x.odd {
 			if !yield(rec) {

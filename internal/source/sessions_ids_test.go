@@ -74,8 +74,8 @@ func TestOddSIMIDsIndexed(t *testing.T) {
 			t.Fatalf("aggregate=%v: packed SIM ID named %q, want %q", aggregate, got, sims[2].SimID)
 		}
 		st.merge(nil)
-		if st.sims.len() != 0 || len(st.imsis) != 0 {
-			t.Fatalf("aggregate=%v: %d SIMs and %d IMSIs left after an empty listing", aggregate, st.sims.len(), len(st.imsis))
+		if st.sims.len() != 0 || st.imsis.len() != 0 {
+			t.Fatalf("aggregate=%v: %d SIMs and %d IMSIs left after an empty listing", aggregate, st.sims.len(), st.imsis.len())
 		}
 		st.mu.Unlock()
 	}

@@ -133,12 +133,12 @@ func intern(s string) string {
 
 // simCore is what both modes keep of a SIM's listing entry: what the
 // fleet-level gauges count, what tells a session change, and the IMSI the
-// webhook finds the SIM by. It is comparable and holds no string.
+// webhook finds the SIM by (with online, which is kept beside it so that a
+// record has no padding). It is comparable and holds no string.
 type simCore struct {
 	fleet   unique.Handle[fleetKey] // status and speed class, shared
 	imsi    uint64                  // digitKey of the IMSI the SIM reports
 	updated soracom.Millis          // sessionStatus.lastUpdatedAt
-	online  bool
 }
 
 // listedSIM is one SIM of a listing or refresh, reduced to what the source
@@ -150,6 +150,7 @@ type listedSIM struct {
 	key    packedID
 	packed bool // id packs into key
 	core   simCore
+	online bool
 	// cell and imei are the current session's (0: offline, or not sent),
 	// compared with the last ones seen to count changes.
 	cell, imei uint64
@@ -157,6 +158,7 @@ type listedSIM struct {
 	// are not just core.imsi (empty for most SIMs).
 	imsis      []uint64
 	operatorID string
+	sum        soracom.SimSummary // what reduce summarizes a Sim into
 
 	// The rest only in per-SIM mode.
 	f        simFields
@@ -164,43 +166,52 @@ type listedSIM struct {
 	imsiStrs []string // the subscriber IMSIs, sorted, when not just f.imsi
 }
 
-// reduce fills l from a decoded SIM.
+// reduce fills l from a decoded Sim (a listing in per-SIM mode, a
+// refresh).
 func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
-	imsi, msisdn := sim.Identity()
-	ss := sim.SessionStatus
-	online := ss != nil && ss.Online
-	l.id = sim.SimID
-	l.key, l.packed = packID(sim.SimID)
-	l.core = simCore{fleet: unique.Make(fleetKey{sim.Status, sim.SpeedClass}), imsi: digitKey(imsi),
-		updated: lastUpdated(sim), online: online}
-	l.operatorID = sim.OperatorID
+	sim.Summarize(&l.sum)
+	s.reduceSummary(l, &l.sum, sim)
+}
+
+// reduceSummary fills l from a SIM's summary and, in per-SIM mode, the Sim
+// it was made of (nil in aggregate mode, whose listings are read into
+// summaries only).
+func (s *Sessions) reduceSummary(l *listedSIM, sum *soracom.SimSummary, sim *soracom.Sim) {
+	online := sum.Online
+	l.id = sum.SimID
+	l.key, l.packed = packID(sum.SimID)
+	l.core = simCore{fleet: unique.Make(fleetKey{sum.Status, sum.SpeedClass}), imsi: digitKey(sum.IMSI),
+		updated: sum.LastUpdatedAt}
+	l.online = online
+	l.operatorID = sum.OperatorID
 	l.cell, l.imei = 0, 0
 	var cell cellID
 	if online {
-		cell = cellOf(ss.Cell)
-		l.cell, l.imei = cellHash(&cell), digitKey(ss.IMEI)
+		cell = cellOf(sum.Cell)
+		l.cell, l.imei = cellHash(&cell), digitKey(sum.IMEI)
 	}
 	// Each entry's own imsi field: the spec does not say what the
 	// subscribers map is keyed by.
 	l.imsis = l.imsis[:0]
 	l.imsiStrs = l.imsiStrs[:0]
-	for sub := range sim.Subscribers() {
-		l.imsis = append(l.imsis, digitKey(sub.IMSI))
+	for _, imsi := range sum.IMSIs() {
+		l.imsis = append(l.imsis, digitKey(imsi))
 		if !s.opts.Aggregate {
-			l.imsiStrs = append(l.imsiStrs, sub.IMSI)
+			l.imsiStrs = append(l.imsiStrs, imsi)
 		}
 	}
 	l.imsis = soleOther(l.imsis, l.core.imsi)
 	if s.opts.Aggregate {
 		return
 	}
+	imsi, msisdn := sim.Identity()
 	l.imsiStrs = soleOther(l.imsiStrs, imsi)
 	l.f = simFields{
 		imsi: imsi, msisdn: msisdn, name: sim.Name(),
 		class: unique.Make(simClass{groupID: sim.GroupID, status: sim.Status, speedClass: sim.SpeedClass,
 			subscription: subscriptionOf(sim, imsi), moduleType: sim.ModuleType, simType: sim.Type,
 			operatorID: sim.OperatorID}),
-		lastUpdatedAt: lastUpdated(sim), locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
+		lastUpdatedAt: sum.LastUpdatedAt, locationUpdate: sim.LastLocationUpdateTime, expiry: sim.ExpiryTime,
 	}
 	if ps := sim.PreviousSession; ps != nil {
 		l.f.previousEnd = ps.DeletedTime
@@ -209,6 +220,7 @@ func (s *Sessions) reduce(l *listedSIM, sim *soracom.Sim) {
 		l.f.arcUpdatedAt = a.LastUpdatedAt
 	}
 	if online {
+		ss := sim.SessionStatus
 		l.f.online = true
 		l.f.imei, l.f.ueIP, l.f.vpgID, l.f.cell = ss.IMEI, ss.UEIPAddress, intern(ss.VPGID), cell
 	}
@@ -262,10 +274,11 @@ func (d *simDetail) seedIMSIs() []string {
 }
 
 // simRecord is what the source remembers of one SIM between polls: what
-// the fleet-level series and the webhook need in both modes (about 100
-// bytes, no string: a million SIMs fit in aggregate mode), and in per-SIM
-// mode a detail with what its lines are rendered from and its counters.
-// The rendered lines themselves live in the target's ObjectSet.
+// the fleet-level series and the webhook need in both modes (88 bytes, no
+// string: a million SIMs fit in aggregate mode), and in per-SIM mode a
+// detail with what its lines are rendered from and its counters. The
+// rendered lines themselves live in the target's ObjectSet. Records are
+// allocated in slabs (recordPool).
 type simRecord struct {
 	key    packedID   // the SIM ID, when it packs (else extra.id)
 	extra  *simExtra  // what few SIMs have; nil for most
@@ -280,6 +293,7 @@ type simRecord struct {
 	eventCursor soracom.Millis
 	// listed is the number of the last listing that had the SIM.
 	listed uint32
+	online bool
 	queued bool
 	// gone records that the SIM was forgotten, for the event read queue.
 	gone bool
@@ -350,11 +364,12 @@ type targetState struct {
 	// every listing, complete or not, takes a new number.
 	listing uint32
 	sims    simRecords
+	pool    recordPool
 	// set holds the per-SIM lines, by SIM ID; nil in aggregate mode.
 	set      *exposition.ObjectSet[*simRecord]
-	imsis    map[uint64]*simRecord // every IMSI of a SIM (digitKey) → the SIM, for the webhook
-	queue    []*simRecord          // SIMs waiting for a session event read, oldest first
-	groups   map[string]string     // group ID → name
+	imsis    imsiIndex         // every IMSI of a SIM (digitKey) → the SIM, for the webhook
+	queue    []*simRecord      // SIMs waiting for a session event read, oldest first
+	groups   map[string]string // group ID → name
 	operator string
 	fleet    fleetCounters
 	// counts and online are the fleet-level gauges, kept up to date as SIMs
@@ -390,7 +405,7 @@ func (s *states) get(t Target, create func(*targetState)) *targetState {
 		if s.m == nil {
 			s.m = map[targetKey]*targetState{}
 		}
-		st = &targetState{coverage: t.Coverage, imsis: map[uint64]*simRecord{}, counts: map[fleetKey]int{}}
+		st = &targetState{coverage: t.Coverage, counts: map[fleetKey]int{}}
 		create(st)
 		s.m[k] = st
 	}
@@ -425,7 +440,7 @@ func (st *targetState) take(l *listedSIM, n uint32) {
 	rec := st.sims.get(l.id)
 	first := rec == nil
 	if first {
-		rec = &simRecord{}
+		rec = st.pool.get()
 		st.sims.add(l, rec)
 	}
 	if rec.listed == n {
@@ -441,12 +456,15 @@ func (st *targetState) take(l *listedSIM, n uint32) {
 // sweep ends listing n, complete: SIMs it did not have are forgotten, with
 // their per-SIM counters and lines.
 func (st *targetState) sweep(n uint32) {
+	var forgotten []*simRecord
 	for rec := range st.sims.all() {
 		if rec.listed != n {
 			st.forget(rec)
+			forgotten = append(forgotten, rec)
 		}
 	}
 	st.queue = slices.DeleteFunc(st.queue, func(rec *simRecord) bool { return rec.gone })
+	st.pool.reuse(forgotten)
 }
 
 // forget drops a SIM that is gone, with everything kept for it.
@@ -487,37 +505,14 @@ func (st *targetState) count(rec *simRecord, d int) {
 	} else {
 		delete(st.counts, k)
 	}
-	if rec.core.online {
+	if rec.online {
 		st.online += d
 	}
 }
 
-func (st *targetState) index(rec *simRecord) {
-	for _, k := range rec.otherIMSIs() {
-		st.imsis[k] = rec
-	}
-	if rec.core.imsi != 0 {
-		st.imsis[rec.core.imsi] = rec
-	}
-}
+func (st *targetState) index(rec *simRecord) { st.imsis.add(rec) }
 
-func (st *targetState) unindex(rec *simRecord) {
-	for _, k := range rec.otherIMSIs() {
-		if st.imsis[k] == rec {
-			delete(st.imsis, k)
-		}
-	}
-	if st.imsis[rec.core.imsi] == rec {
-		delete(st.imsis, rec.core.imsi)
-	}
-}
-
-func lastUpdated(sim *soracom.Sim) soracom.Millis {
-	if sim.SessionStatus == nil {
-		return 0
-	}
-	return sim.SessionStatus.LastUpdatedAt
-}
+func (st *targetState) unindex(rec *simRecord) { st.imsis.remove(rec) }
 
 // observe takes a new view of a SIM: it counts a cell or IMEI change
 // against the last one seen, queues a session event read when the session
@@ -525,9 +520,9 @@ func lastUpdated(sim *soracom.Sim) soracom.Millis {
 // lines to be rendered again when anything they show changed.
 func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 	c := &l.core
-	moved := c.online && (l.cell != 0 && l.cell != rec.cellSeen || l.imei != 0 && l.imei != rec.imeiSeen)
+	moved := l.online && (l.cell != 0 && l.cell != rec.cellSeen || l.imei != 0 && l.imei != rec.imeiSeen)
 	d := rec.detail
-	changed := first || moved || *c != rec.core || !slices.Equal(l.imsis, rec.otherIMSIs()) ||
+	changed := first || moved || *c != rec.core || l.online != rec.online || !slices.Equal(l.imsis, rec.otherIMSIs()) ||
 		(d != nil && (l.f != d.f || !slices.Equal(l.tags, d.tags) || !slices.Equal(l.imsiStrs, d.imsis)))
 	if !changed {
 		return // the counters below only move on a change
@@ -536,7 +531,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		d = &simDetail{id: l.id}
 		rec.detail = d
 	}
-	if c.online {
+	if l.online {
 		if l.cell != 0 {
 			if rec.cellSeen != 0 && l.cell != rec.cellSeen {
 				st.fleet.cellChanges++
@@ -561,7 +556,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		// Reading every SIM's history would make calls grow with the fleet:
 		// a SIM first seen is counted from now on.
 		rec.eventCursor = c.updated
-	case c.updated > rec.core.updated || c.online != rec.core.online:
+	case c.updated > rec.core.updated || l.online != rec.online:
 		if !rec.queued {
 			rec.queued = true
 			st.queue = append(st.queue, rec)
@@ -571,7 +566,7 @@ func (st *targetState) observe(rec *simRecord, l *listedSIM, first bool) {
 		st.count(rec, -1)
 		st.unindex(rec)
 	}
-	rec.core = *c
+	rec.core, rec.online = *c, l.online
 	// l is reused for the next SIM: slices are copied, and unchanged ones
 	// keep their old copy.
 	if !slices.Equal(l.imsis, rec.otherIMSIs()) {

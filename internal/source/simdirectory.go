@@ -51,9 +51,12 @@ func (d *simDirectory) get(ctx context.Context, t Target, now time.Time, filter 
 		return idx, nil
 	}
 	fresh := &simIndex{listed: now, byIMSI: map[string]simRef{}}
+	var sum soracom.SimSummary
 	err := t.Client.ListSims(ctx, func(s *soracom.Sim) error {
-		if filter != nil && !filter.Match(s) {
-			return nil
+		if filter != nil {
+			if s.Summarize(&sum); !filter.Match(&sum) {
+				return nil
+			}
 		}
 		imsi, _ := s.Identity()
 		ref := simRef{simID: s.SimID, imsi: imsi}

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -100,6 +101,53 @@ func TestIncompleteListingForgetsNothing(t *testing.T) {
 		}
 		if e.src.Knows(e.target, SIMRef{SimID: gone}) {
 			t.Fatalf("aggregate=%v: SIM %s is no longer listed but still known", aggregate, gone)
+		}
+	}
+}
+
+// TestFiltersSelectTheSameSIMsInBothModes: aggregate mode reads summaries
+// of the listing, per-SIM mode Sims; a filter on a tag, a group and a
+// status keeps the SIMs the fake says match, in both.
+func TestFiltersSelectTheSameSIMsInBothModes(t *testing.T) {
+	fo := soracomfake.Options{Seed: 25, SIMs: 300, Coverages: []string{"jp"}}
+	truth := soracomfake.New(fo).SIMs("jp") // the fleet of every fake of these options
+	var group, env string
+	for _, s := range truth {
+		if s.GroupID != "" && s.Tags["env"] != "" {
+			group, env = s.GroupID, s.Tags["env"]
+			break
+		}
+	}
+	matches := func(f Filter, s soracomfake.SIMState) bool {
+		for k, v := range f.Tags {
+			if got, ok := s.Tags[k]; !ok || got != v {
+				return false
+			}
+		}
+		return (f.Statuses == nil || slices.Contains(f.Statuses, s.Status)) &&
+			(f.GroupIDs == nil || slices.Contains(f.GroupIDs, s.GroupID))
+	}
+	for _, f := range []Filter{
+		{Tags: map[string]string{"env": env}},
+		{Tags: map[string]string{"env": env}, Statuses: []string{"active"}},
+		{GroupIDs: []string{group}},
+		{Tags: map[string]string{"no-such-tag": ""}},
+	} {
+		want := 0
+		for _, s := range truth {
+			if matches(f, s) {
+				want++
+			}
+		}
+		if _, none := f.Tags["no-such-tag"]; (want == 0) != none || want == len(truth) {
+			t.Fatalf("filter %+v matches %d of the fake's %d SIMs: not a test", f, want, len(truth))
+		}
+		for _, aggregate := range []bool{false, true} {
+			e := newEnv(t, fo, SessionsOptions{Aggregate: aggregate, Filter: f})
+			e.poll()
+			if got := e.src.states.get(e.target, nil).sims.len(); got != want {
+				t.Fatalf("aggregate=%v, filter %+v: %d SIMs kept, want %d", aggregate, f, got, want)
+			}
 		}
 	}
 }
