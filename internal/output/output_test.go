@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -175,6 +177,60 @@ func TestTextfileReaderNeverSeesPartialFile(t *testing.T) {
 	if bad.Load() > 0 {
 		t.Fatalf("%d of %d reads saw a missing or partial file", bad.Load(), reads.Load())
 	}
+}
+
+// TestTextfileWritesAtMostOncePerGap: a burst of changes (webhook
+// refreshes) writes the file once at once and once more when the gap ends,
+// with the last change; a change after a quiet gap is written at once.
+func TestTextfileWritesAtMostOncePerGap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := store.New()
+		exp := &Exposition{Store: st, Self: prometheus.NewRegistry(), Runtime: prometheus.NewRegistry()}
+		path := filepath.Join(t.TempDir(), "soracom.prom")
+		tf, err := NewTextfile(path, exp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		put := func(v int) {
+			b := exposition.NewBuilder()
+			b.Add(famOnline, float64(v), "sim", "4401", "name")
+			st.Put(&store.Snapshot{Key: store.Key{Account: "a", Coverage: "jp", Source: "sessions"}, Produced: time.Now(), Families: b.Build()})
+		}
+		written := func() string {
+			t.Helper()
+			synctest.Wait()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return "none"
+			}
+			line := strings.TrimSpace(string(b[bytes.LastIndexByte(bytes.TrimSpace(b), '\n')+1:]))
+			return line[strings.LastIndexByte(line, ' ')+1:]
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go tf.Run(ctx, time.Hour)
+
+		put(1)
+		if got := written(); got != "1" {
+			t.Fatalf("first change: file says %s, want 1 written at once", got)
+		}
+		for v := 2; v <= 20; v++ {
+			time.Sleep(100 * time.Millisecond)
+			put(v)
+		}
+		if got := written(); got != "1" {
+			t.Fatalf("during the gap: file says %s, want still 1", got)
+		}
+		time.Sleep(MinTextfileGap - 1900*time.Millisecond + 10*time.Millisecond)
+		if got := written(); got != "20" {
+			t.Fatalf("at the end of the gap: file says %s, want the last change, 20", got)
+		}
+		time.Sleep(2 * MinTextfileGap)
+		put(21)
+		if got := written(); got != "21" {
+			t.Fatalf("after a quiet gap: file says %s, want 21 written at once", got)
+		}
+	})
 }
 
 func TestNewTextfileRejectsBadPaths(t *testing.T) {
