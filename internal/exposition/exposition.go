@@ -4,11 +4,14 @@
 // already exist (the kube-state-metrics way), instead of building and
 // sorting 100,000 metric objects per scrape as a client_golang collector would.
 //
-// Every rendered piece is kept twice: as plain text and as a raw DEFLATE
-// fragment ending on a byte boundary (a sync flush). Fragments placed one
-// after another form one valid DEFLATE stream, so a gzip response is a header,
-// the fragments, a final empty block and a trailer whose CRC is combined from
-// the fragments' CRCs: nothing is compressed or even read at scrape time.
+// Every rendered piece is kept as a raw DEFLATE fragment ending on a byte
+// boundary (a sync flush), with the CRC and length of its text. Fragments
+// placed one after another form one valid DEFLATE stream, so a gzip response
+// is a header, the fragments, a final empty block and a trailer whose CRC is
+// combined from the fragments' CRCs: nothing is compressed or even read at
+// scrape time. Small pieces keep their text too; the per-SIM pieces do not
+// (it is eight times their DEFLATE data) and are inflated for the rare
+// plain-text scrape.
 //
 // Two ways to render. A Builder renders a snapshot whole: right for small,
 // fleet-level results (counts, bills). An ObjectSet renders per object,
@@ -21,7 +24,7 @@
 // gives, per family, the fragments in SIM ID order, ready for the plain and
 // the pre-compressed gzip scrape, byte for byte what a full render in that
 // order gives. The object a set stores is the source's compact per-SIM
-// state, not the API's reply: the set holds the rendered text, and the
+// state, not the API's reply: the set holds the rendered lines, and the
 // state is what the next change is detected against and rendered from.
 package exposition
 
