@@ -201,7 +201,11 @@ func (p *recordPool) get() *simRecord {
 }
 
 // reuse takes back the records of forgotten SIMs, once nothing refers to
-// them any more.
+// them any more. They are cleared at once: a record waiting to be handed
+// out again keeps nothing of its SIM (in per-SIM mode, its detail).
 func (p *recordPool) reuse(recs []*simRecord) {
+	for _, rec := range recs {
+		*rec = simRecord{}
+	}
 	p.free = append(p.free, recs...)
 }

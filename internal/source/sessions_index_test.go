@@ -111,6 +111,25 @@ func TestForgottenRecordsAreReused(t *testing.T) {
 	}
 }
 
+// TestForgottenRecordsKeepNothing: in per-SIM mode, the records of SIMs a
+// listing forgot wait for reuse without their details, so a fleet that
+// shrinks keeps nothing of its gone SIMs but the blank records.
+func TestForgottenRecordsKeepNothing(t *testing.T) {
+	s := NewSessions(SessionsOptions{SessionEvents: true})
+	tg := Target{Account: "a", Coverage: soracom.CoverageJapan}
+	sims := syntheticSims(20)
+	st := s.take(tg, ptrsOf(sims)...)
+	s.take(tg, ptrsOf(sims[:5])...)
+	if len(st.pool.free) != 15 {
+		t.Fatalf("%d records free, want 15", len(st.pool.free))
+	}
+	for _, rec := range st.pool.free {
+		if *rec != (simRecord{}) {
+			t.Fatalf("a forgotten SIM's record waits for reuse holding %+v", *rec)
+		}
+	}
+}
+
 func ptrsOf(sims []soracom.Sim) []*soracom.Sim {
 	ptrs := make([]*soracom.Sim, len(sims))
 	for i := range sims {
