@@ -17,12 +17,8 @@ import (
 // skipped, and for each the same summary, also when read into the memory of
 // another page.
 func FuzzSimSummary(f *testing.F) {
-	for _, seed := range []string{
-		`[]`, `null`, `[{}]`, `[null]`, `[1,"x",[],true]`, `[{"simId":"x"}`, reusedPage,
-		`[{"simId":"8981","tags":{"name":"a\"b\\c\nd"},"sessionStatus":{"online":true,"imsi":"4401","cell":{"radioType":"nb-iot","mnc":1}}}]`,
-		`[{"simId":"8981","activeProfileId":"p2","profiles":{"p1":{"primaryImsi":"1","subscribers":{"1":{"msisdn":"81"}}},"p2":{"primaryImsi":"2"}}}]`,
-		`[{"simId":"x","expiryTime":"1732000000000","lastLocationUpdateTime":1.5e12,"previousSession":{"deletedTime":null}}]`,
-		`[{"sessionStatus":null,"profiles":null,"tags":null}]`,
+	for _, seed := range append(slices.Clone(simPageSeeds),
+		`[null]`, `[1,"x",[],true]`, reusedPage,
 		`[{"SIMID":"1"},{"simId":"2","simId":"3"},{"simId":"\u0034"},{"status":5},{"tags":{"a":1}},{"tags":{"a":"1","a":null}}]`,
 		`[{"profiles":{"b":{"primaryImsi":"2"},"a":{"primaryImsi":"1","subscribers":{"9":null,"8":{"imsi":null}}}}}]`,
 		`[{"sessionStatus":{"online":true,"imsi":"","lastUpdatedAt":"17","cell":{"mcc":"440","mnc":null,"tac":"","eci":1.0}}}]`,
@@ -30,8 +26,8 @@ func FuzzSimSummary(f *testing.F) {
 		`[{"arcSessionStatus":{"lastUpdatedAt":1,"LastUpdatedAt":2}},{"ſimId":"1"},{"profiles":{"":{"primaryImsi":"1"}}}]`,
 		`[{"tags":{"名前":"センサー","name":"\ud83d\ude00"},"sessionStatus":{"imei":12}}]`,
 		"[ {\n\t\"simId\" : \"1\" , \"tags\" : { \"name\" : \"a\" } ,\r\n\"profiles\":{ \"p\" : { \"primaryImsi\" : \"2\" } } } ]",
-		"[" + apiSIM + "]",
-	} {
+		"["+apiSIM+"]",
+	) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
