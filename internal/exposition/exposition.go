@@ -160,44 +160,30 @@ func (f *Fragment) WriteText(w io.Writer) (int64, error) {
 func (f *Fragment) inflate(read func(io.Reader) error) error {
 	in := inflaters.Get().(*inflater)
 	defer inflaters.Put(in)
+	// A *bytes.Reader, not a reader that adds the final block: the
+	// decompressor has a fast path for it, twice as fast on this text.
 	in.src.Reset(f.Deflate)
-	in.end.Reset(finalBlock)
 	if in.zr == nil {
-		in.zr = flate.NewReader(in)
-	} else if err := in.zr.(flate.Resetter).Reset(in, nil); err != nil {
+		in.zr = flate.NewReader(&in.src)
+	} else if err := in.zr.(flate.Resetter).Reset(&in.src, nil); err != nil {
 		return err
 	}
 	if err := read(in.zr); err != nil {
 		return fmt.Errorf("inflating a fragment of %d bytes: %w", f.size, err)
 	}
-	// The fragment ends with a sync flush, and the final block comes next.
-	if n, err := in.zr.Read(in.probe[:]); n != 0 || err != io.EOF {
+	// The data ends with a sync flush, without a final block: past the
+	// text, the stream must end there, unexpectedly for the decompressor.
+	if n, err := in.zr.Read(in.probe[:]); n != 0 || (err != io.EOF && err != io.ErrUnexpectedEOF) {
 		return fmt.Errorf("inflating a fragment of %d bytes: longer than its length", f.size)
 	}
 	return nil
 }
 
-// inflater reads a fragment's DEFLATE data followed by a final empty block,
-// which makes it a complete DEFLATE stream. It is a ByteReader, so the
-// decompressor reads it directly instead of through a buffer of its own.
+// inflater is a decompressor and the reader of the data it inflates.
 type inflater struct {
-	src, end bytes.Reader
-	zr       io.ReadCloser
-	probe    [1]byte
-}
-
-func (in *inflater) Read(p []byte) (int, error) {
-	if in.src.Len() > 0 {
-		return in.src.Read(p)
-	}
-	return in.end.Read(p)
-}
-
-func (in *inflater) ReadByte() (byte, error) {
-	if in.src.Len() > 0 {
-		return in.src.ReadByte()
-	}
-	return in.end.ReadByte()
+	src   bytes.Reader
+	zr    io.ReadCloser
+	probe [1]byte
 }
 
 // inflaters keeps decompressors (tens of kilobytes each) between fragments:
